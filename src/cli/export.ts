@@ -1,0 +1,68 @@
+// `export`: the cron job.
+import type { Command } from "commander";
+import { type ExportFlags, resolveExport } from "../config/settings.js";
+import { formatDuration } from "../config/time.js";
+import { PartialFailureError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { type ExportSummary, runExport } from "../run/export.js";
+import { addDatadogOptions, addScheduleOptions, addSegmentOptions } from "./options.js";
+
+export function exportFailure(summary: ExportSummary): PartialFailureError | undefined {
+  if (summary.bucketsFailed === 0 && summary.bucketsPending === 0) return undefined;
+  const parts = [];
+  if (summary.bucketsFailed > 0) parts.push(`${summary.bucketsFailed} buckets failed after retries`);
+  if (summary.bucketsPending > 0)
+    parts.push(`${summary.bucketsPending} buckets were not reached before --max-duration`);
+  const first = summary.failures[0] ? `; first error: ${summary.failures[0]}` : "";
+  return new PartialFailureError(`${parts.join(" and ")}; they stay pending for the next run${first}`);
+}
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command("export")
+    .summary("the cron job: export new and re-read buckets since the checkpoint")
+    .description(
+      "Reads delivery metrics of every source→destination connection and the workspace's event volume for each bucket that is due (first read after --delay, re-read at each --reread age), submits them to Datadog and advances the checkpoint only for what Datadog accepted. Run it from cron every few minutes.",
+    )
+    .option("--delay <duration>", "wait this long after a bucket ends before its first read (default 2m)")
+    .option("--reread <durations>", "ages after a bucket's end at which it is read again (default 15m,40m)");
+  addScheduleOptions(cmd);
+  addSegmentOptions(cmd);
+  addDatadogOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  SEGMENT_TOKEN=… DD_API_KEY=… segment-datadog-exporter export
+  segment-datadog-exporter export --dry-run --source web        # print what would be sent
+  */5 * * * *  segment-datadog-exporter export --max-duration 4m   # crontab line
+
+Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential rejected,
+4 some buckets failed or were not reached (they stay pending), 6 another run holds the lock.`,
+  );
+  cmd.action(async (flags: ExportFlags) => {
+    const config = resolveExport(flags, process.env);
+    const logger = createLogger({ level: config.logLevel });
+    const summary = await runExport(config, {
+      now: Date.now,
+      logger,
+      stdout: (text) => process.stdout.write(text),
+    });
+    logger.info(
+      {
+        workspace: summary.workspace,
+        connections: summary.connections,
+        exported: summary.bucketsExported,
+        reread: summary.bucketsReread,
+        failed: summary.bucketsFailed,
+        missed: summary.bucketsMissed,
+        points: summary.points,
+        datadogRequests: summary.datadogRequests,
+        segmentCalls: summary.segmentCalls,
+      },
+      `${config.dryRun ? "dry run: printed" : "exported"} ${summary.bucketsExported} new and ${summary.bucketsReread} re-read buckets of ${summary.connections} connections (${summary.points} points, ${summary.datadogRequests} Datadog requests, ${summary.segmentCalls} Segment calls) in ${formatDuration(Math.max(1000, Math.round(summary.durationMs / 1000) * 1000))}`,
+    );
+    const failure = exportFailure(summary);
+    if (failure) throw failure;
+  });
+}

@@ -1,0 +1,54 @@
+// Entry point: builds the commander program, runs one command, maps the outcome to an exit code.
+import { createRequire } from "node:module";
+import { Command } from "commander";
+import { ExitCode } from "../errors.js";
+import { registerDestinations } from "./destinations.js";
+import { describeFailure, PROGRAM } from "./errors.js";
+import { registerExport } from "./export.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command(PROGRAM)
+    .version(version)
+    .description(
+      "Exports Segment's Event Delivery metrics (per source→destination), event volume and usage to Datadog as metric series: counts once per bucket, percentiles as gauges, nothing lost between cron runs.",
+    )
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      `
+Quick start (no credentials): ${PROGRAM} demo
+Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_SITE, …), then defaults.
+Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
+    );
+  registerExport(program);
+  registerDestinations(program);
+  // Every command: no help dump after errors, and errors come back to us instead of process.exit.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride().configureOutput({ outputError: () => {} });
+  }
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = argv.slice(2);
+  if (args.length === 0) {
+    process.stderr.write(
+      `${PROGRAM}: no command given; run '${PROGRAM} --help' to see the commands (start with 'demo')\n`,
+    );
+    return ExitCode.usage;
+  }
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (error) {
+    const failure = describeFailure(error, args.includes("debug") || args.includes("trace"));
+    if (failure.line) process.stderr.write(`${failure.line}\n`);
+    return failure.code;
+  }
+}
+
+const code = await main(process.argv);
+// Exit explicitly: a keep-alive socket or a retry timer must not hold a cron job open.
+process.exit(code);

@@ -1,0 +1,37 @@
+// The settings flags of design §5, shared by every command that talks to the services.
+import type { Command } from "commander";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addSegmentOptions(cmd: Command): Command {
+  return cmd
+    .option("--segment-url <url>", "Segment API base URL (env SEGMENT_API_URL; EU: https://eu1.api.segmentapis.com)")
+    .option("--segment-token-file <file>", "read the Segment token from a file (else env SEGMENT_TOKEN)")
+    .option("--source <id-or-slug>", "only this source (repeatable; default: every source)", collect)
+    .option("--concurrency <n>", "Segment requests in flight at once (default 8)")
+    .option("--request-timeout <duration>", "timeout of each HTTP request (default 30s)")
+    .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default info)");
+}
+
+export function addDatadogOptions(cmd: Command): Command {
+  return cmd
+    .option("--datadog-url <url>", "Datadog API base URL; overrides DD_SITE (env DD_API_URL)")
+    .option("--datadog-site <site>", "Datadog site, e.g. datadoghq.eu (env DD_SITE; default datadoghq.com)")
+    .option("--datadog-api-key-file <file>", "read the Datadog API key from a file (else DD_API_KEY)")
+    .option("--metric-prefix <prefix>", "prefix of every series (default segment_exporter)")
+    .option("--tag <key:value>", "tag added to every series (repeatable)", collect)
+    .option("--state <file>", "checkpoint file (default ~/.local/state/segment-datadog-exporter/state.json)")
+    .option("--dry-run", "print the series as NDJSON on stdout; submit nothing, change no state");
+}
+
+export function addScheduleOptions(cmd: Command): Command {
+  return cmd
+    .option("--bucket <duration>", "bucket length, epoch-aligned (default 5m)")
+    .option(
+      "--historical",
+      "Historical Metrics Ingestion is enabled for the prefix: re-read and write points older than 1h",
+    )
+    .option("--max-duration <duration>", "stop cleanly before this much time has passed (exit 4 if work remains)")
+    .option("--no-event-volume", "do not export event volume")
+    .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
+}

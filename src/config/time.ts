@@ -1,0 +1,65 @@
+// Durations (`30s`, `5m`, `1h`, `2d`) and times (ISO 8601, `now`, `-90m`) of design §5. Pure:
+// `now` is passed in. Errors name the flag and show an accepted form.
+import { UsageError } from "../errors.js";
+
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+const UNIT_MS = { s: SECOND, m: MINUTE, h: HOUR, d: DAY } as const;
+const DURATION = /^(\d{1,9})(s|m|h|d)$/;
+const RELATIVE = /^-(\d{1,9})(s|m|h|d)$/;
+// Date, or date and time with seconds optional, fraction optional, and a mandatory zone.
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
+
+export function parseDuration(text: string, flag: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`${flag}: '${text}' is not a duration; write a whole number and a unit, e.g. 30s, 5m, 1h, 2d`);
+  }
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** Comma-separated durations, e.g. `15m,45m`; sorted ascending, duplicates removed. */
+export function parseDurationList(text: string, flag: string): number[] {
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  return [...new Set(parts.map((p) => parseDuration(p, flag)))].sort((a, b) => a - b);
+}
+
+export function parseTime(text: string, now: number, flag: string): number {
+  const value = text.trim();
+  if (value.toLowerCase() === "now") return now;
+  const relative = RELATIVE.exec(value);
+  if (relative) return now - Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+  if (ISO.test(value)) {
+    const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+    if (Number.isFinite(ms)) return ms;
+  }
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value)) {
+    throw new UsageError(`${flag}: '${text}' has no time zone; add Z for UTC, e.g. ${value}Z`);
+  }
+  throw new UsageError(
+    `${flag}: '${text}' is not a time; use ISO 8601 (2026-11-24T06:00:00Z), now, or a time relative to now (-90m, -6h, -2d)`,
+  );
+}
+
+/** `300000` → `5m`; the largest unit that divides exactly, so messages echo what users typed. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ["d", DAY],
+    ["h", HOUR],
+    ["m", MINUTE],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return ms % SECOND === 0 ? `${ms / SECOND}s` : `${ms}ms`;
+}
+
+/** ISO 8601 without milliseconds, the form Segment's own examples use. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -1,0 +1,127 @@
+// Validators for single settings. Each takes the name the user typed (`--bucket` or
+// `SEGMENT_EXPORTER_BUCKET`) so that its error says which setting is wrong and how to fix it.
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { UsageError } from "../errors.js";
+
+/** A raw value and where it came from (a flag, an environment variable or the config file). */
+export interface Raw<T = string> {
+  value: T;
+  from: string;
+}
+
+/** flags > environment > config file > default (design §1). */
+export function pick<T>(...candidates: Array<Raw<T | undefined> | undefined>): Raw<T> | undefined {
+  for (const c of candidates) if (c && c.value !== undefined && c.value !== "") return c as Raw<T>;
+  return undefined;
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1";
+  return false;
+}
+
+/** https anywhere; plain http only to loopback, so a token never crosses a network in clear text. */
+export function parseServiceUrl(raw: Raw): string {
+  let url: URL;
+  try {
+    url = new URL(raw.value);
+  } catch {
+    throw new UsageError(`${raw.from}: '${raw.value}' is not a URL; write it like https://api.segmentapis.com`);
+  }
+  if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+    throw new UsageError(
+      `${raw.from}: plain http:// is refused for ${url.hostname} (tokens would travel unencrypted); use https://, or http:// only to a loopback host (127.0.0.1, ::1, localhost)`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`${raw.from}: '${raw.value}' must start with https://`);
+  }
+  if (url.username || url.password) {
+    throw new UsageError(`${raw.from}: put credentials in their own settings, not in the URL`);
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+/** Reads a secret from a file (Docker/Kubernetes secrets); trailing newline removed. */
+export function readSecretFile(raw: Raw): string {
+  let text: string;
+  try {
+    text = readFileSync(raw.value, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "error";
+    throw new UsageError(`${raw.from}: cannot read ${raw.value} (${code}); check the path and its permissions`);
+  }
+  const secret = text.trim();
+  if (secret === "") throw new UsageError(`${raw.from}: ${raw.value} is empty; write the secret into it`);
+  return secret;
+}
+
+export function checkSecret(value: string, from: string): string {
+  if (/\s/.test(value)) {
+    throw new UsageError(`${from}: the value contains whitespace; copy the secret again without spaces or line breaks`);
+  }
+  return value;
+}
+
+const METRIC_PREFIX = /^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z0-9_]+)*$/;
+
+export function parseMetricPrefix(raw: Raw): string {
+  if (!METRIC_PREFIX.test(raw.value) || raw.value.length > 100) {
+    throw new UsageError(
+      `${raw.from}: '${raw.value}' is not a metric prefix; start with a letter and use letters, digits, _ and dots, e.g. segment_exporter`,
+    );
+  }
+  if (raw.value === "segment" || raw.value.startsWith("segment.")) {
+    throw new UsageError(
+      `${raw.from}: '${raw.value}' is owned by Datadog's own Segment integration; pick a distinct prefix such as segment_exporter`,
+    );
+  }
+  return raw.value;
+}
+
+const TAG = /^[a-zA-Z][a-zA-Z0-9_\-./]*:[^\s,]+$/;
+const RESERVED_TAG_KEYS = new Set([
+  "workspace",
+  "source_slug",
+  "source_id",
+  "destination",
+  "destination_id",
+  "destination_type",
+  "event_name",
+  "event_type",
+  "mtu_type",
+]);
+
+export function parseTags(values: readonly string[], from: string): string[] {
+  return values.map((tag) => {
+    if (!TAG.test(tag)) {
+      throw new UsageError(`${from}: '${tag}' is not a key:value tag; write it like team:growth (no spaces or commas)`);
+    }
+    const key = tag.slice(0, tag.indexOf(":")).toLowerCase();
+    if (RESERVED_TAG_KEYS.has(key)) {
+      throw new UsageError(`${from}: the tag key '${key}' is set by the exporter itself; choose another key`);
+    }
+    return tag;
+  });
+}
+
+/** `a,b` or repeated flags → list, blanks removed. */
+export function splitList(values: readonly string[] | string | undefined): string[] {
+  const list = typeof values === "string" ? [values] : (values ?? []);
+  return list
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+}
+
+export function parsePositiveInt(raw: Raw, max: number): number {
+  const n = Number(raw.value);
+  if (!/^\d+$/.test(raw.value) || n < 1 || n > max) {
+    throw new UsageError(`${raw.from}: '${raw.value}' must be a whole number from 1 to ${max}`);
+  }
+  return n;
+}

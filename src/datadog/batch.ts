@@ -1,0 +1,140 @@
+// Packs points into as few `POST /api/v2/series` payloads as the intake's limits allow
+// (reference §4.1–4.2). Pure. Duplicate points (same metric, tags, timestamp) are collapsed
+// first, last one wins, because the intake would keep only one of them anyway (§5.1).
+import { gzipSync } from "node:zlib";
+import type { MetricPoint } from "../mapping/types.js";
+
+/** The v2 wire shape of one series (JSON names equal the client's model names for these fields). */
+export interface SeriesPayload {
+  metric: string;
+  type: 1 | 3;
+  interval?: number;
+  points: Array<{ timestamp: number; value: number }>;
+  tags: string[];
+}
+
+export interface Batch {
+  series: SeriesPayload[];
+  /** Parallel to `series`: the owners (e.g. bucket tasks) whose points each series carries. */
+  seriesOwners: string[][];
+  points: number;
+  /** Uncompressed JSON size of `{"series":[…]}`. */
+  bytes: number;
+}
+
+export function ownersOf(batch: Batch): Set<string> {
+  return new Set(batch.seriesOwners.flat());
+}
+
+export interface BatchLimits {
+  maxPoints: number;
+  maxUncompressedBytes: number;
+  maxCompressedBytes: number;
+}
+
+/** The documented limits minus a safety margin; the Agent's 10 000-point cap (§4.2). */
+export const DATADOG_LIMITS: BatchLimits = {
+  maxPoints: 10_000,
+  maxUncompressedBytes: 5_000_000,
+  maxCompressedBytes: 500_000,
+};
+
+export interface OwnedPoint extends MetricPoint {
+  owner: string;
+}
+
+const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
+
+function seriesKey(p: MetricPoint): string {
+  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${[...p.tags].sort().join(",")}`;
+}
+
+/** Groups points into series and drops earlier duplicates of the same (series, timestamp). */
+export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
+  const groups = new Map<string, { first: OwnedPoint; byTimestamp: Map<number, OwnedPoint> }>();
+  for (const point of points) {
+    const key = seriesKey(point);
+    let group = groups.get(key);
+    if (!group) {
+      group = { first: point, byTimestamp: new Map() };
+      groups.set(key, group);
+    }
+    group.byTimestamp.delete(point.timestamp); // re-insert keeps "last wins" and insertion order
+    group.byTimestamp.set(point.timestamp, point);
+  }
+  return [...groups.values()].map(({ first, byTimestamp }) => {
+    const kept = [...byTimestamp.values()].sort((a, b) => a.timestamp - b.timestamp);
+    const payload: SeriesPayload = {
+      metric: first.metric,
+      type: first.kind === "count" ? 1 : 3,
+      ...(first.intervalS !== undefined ? { interval: first.intervalS } : {}),
+      points: kept.map((p) => ({ timestamp: p.timestamp, value: p.value })),
+      tags: [...first.tags],
+    };
+    return { payload, owners: [...new Set(kept.map((p) => p.owner))] };
+  });
+}
+
+function byteSize(series: SeriesPayload): number {
+  return Buffer.byteLength(JSON.stringify(series));
+}
+
+/** Splits one series whose points alone exceed the point cap (distinct timestamps, so no collisions). */
+function splitLarge(payload: SeriesPayload, maxPoints: number): SeriesPayload[] {
+  if (payload.points.length <= maxPoints) return [payload];
+  const parts: SeriesPayload[] = [];
+  for (let i = 0; i < payload.points.length; i += maxPoints) {
+    parts.push({ ...payload, points: payload.points.slice(i, i + maxPoints) });
+  }
+  return parts;
+}
+
+export function packBatches(points: readonly OwnedPoint[], limits: BatchLimits = DATADOG_LIMITS): Batch[] {
+  const batches: Batch[] = [];
+  let current: Batch | undefined;
+  for (const { payload, owners } of toSeries(points)) {
+    for (const part of splitLarge(payload, limits.maxPoints)) {
+      // Every series after the first adds a comma.
+      const size = byteSize(part) + (current && current.series.length > 0 ? 1 : 0);
+      if (
+        !current ||
+        current.points + part.points.length > limits.maxPoints ||
+        current.bytes + size > limits.maxUncompressedBytes
+      ) {
+        current = { series: [], seriesOwners: [], points: 0, bytes: ENVELOPE_BYTES + byteSize(part) };
+        batches.push(current);
+      } else {
+        current.bytes += size;
+      }
+      current.series.push(part);
+      current.seriesOwners.push(owners);
+      current.points += part.points.length;
+    }
+  }
+  return batches.flatMap((batch) => fitCompressed(batch, limits));
+}
+
+/** The wire cap binds only when compression is poor; check the real gzip size only when it could. */
+function fitCompressed(batch: Batch, limits: BatchLimits): Batch[] {
+  if (batch.bytes <= limits.maxCompressedBytes || batch.series.length < 2) return [batch];
+  const compressed = gzipSync(JSON.stringify({ series: batch.series })).length;
+  if (compressed <= limits.maxCompressedBytes) return [batch];
+  return splitBatch(batch).flatMap((half) => fitCompressed(half, limits));
+}
+
+/** Halves a batch by series (used for the wire cap and for a 413 from the intake). */
+export function splitBatch(batch: Batch): Batch[] {
+  const middle = Math.ceil(batch.series.length / 2);
+  return [
+    [0, middle],
+    [middle, batch.series.length],
+  ].map(([from, to]) => {
+    const series = batch.series.slice(from, to);
+    return {
+      series,
+      seriesOwners: batch.seriesOwners.slice(from, to),
+      points: series.reduce((n, s) => n + s.points.length, 0),
+      bytes: ENVELOPE_BYTES + series.reduce((n, s) => n + byteSize(s), 0) + Math.max(0, series.length - 1),
+    };
+  });
+}

@@ -1,0 +1,80 @@
+// The time limits both APIs impose, in one table (reference/segment-public-api.md §4,
+// reference/datadog-metrics-api.md §4.5). Pure data and pure helpers.
+import { DAY, HOUR, MINUTE } from "../config/time.js";
+
+export type Granularity = "MINUTE" | "HOUR" | "DAY";
+
+export interface GranularityLimit {
+  granularity: Granularity;
+  /** Length of one step of this granularity. */
+  stepMs: number;
+  /** Largest `endTime − startTime` one request may span. */
+  maxRangeMs: number;
+  /** How far back `startTime` may lie, measured from now. */
+  oldestStartMs: number;
+}
+
+/** Delivery-metrics summary limits, finest first (documented since Dec 2023). */
+export const DELIVERY_METRICS_LIMITS: readonly GranularityLimit[] = [
+  { granularity: "MINUTE", stepMs: MINUTE, maxRangeMs: 4 * HOUR, oldestStartMs: 48 * HOUR },
+  { granularity: "HOUR", stepMs: HOUR, maxRangeMs: 7 * DAY, oldestStartMs: 7 * DAY },
+  { granularity: "DAY", stepMs: DAY, maxRangeMs: 14 * DAY, oldestStartMs: 14 * DAY },
+];
+
+/**
+ * Event-volume limits are not documented anywhere (reference §10, open question 1). We assume the
+ * delivery-metrics table: the strictest published one, so a request we plan is never one Segment
+ * could reject for its range, at the price of more requests for long backfills.
+ */
+export const EVENTS_VOLUME_LIMITS: readonly GranularityLimit[] = DELIVERY_METRICS_LIMITS;
+
+/** Datadog ingests a point only inside [now − 1 h, now + 10 min] unless historical ingestion is on. */
+export const DATADOG_MAX_AGE_MS = HOUR;
+export const DATADOG_MAX_FUTURE_MS = 10 * MINUTE;
+
+/**
+ * Safety margin kept from both age limits: a plan is made at `now` but requests and submissions
+ * happen later in the run, so a bucket planned right at a limit would cross it in flight.
+ */
+export const AGE_MARGIN_MS = 5 * MINUTE;
+
+/** Segment retries failed deliveries for up to four hours; after that a bucket's totals are final. */
+export const SEGMENT_RETRY_HORIZON_MS = 4 * HOUR;
+
+/** Oldest bucket start Segment still serves for a bucket of `bucketMs`, with the margin kept. */
+export function oldestFetchableStart(limits: readonly GranularityLimit[], bucketMs: number, now: number): number {
+  const usable = limits.filter((l) => l.maxRangeMs >= bucketMs);
+  const widest = Math.max(...usable.map((l) => l.oldestStartMs));
+  return now - widest + AGE_MARGIN_MS;
+}
+
+/**
+ * The finest granularity whose limits allow a request of `[start, start + lengthMs)` at `now`,
+ * or undefined when none does (the bucket is out of Segment's reach).
+ */
+export function granularityFor(
+  limits: readonly GranularityLimit[],
+  start: number,
+  lengthMs: number,
+  now: number,
+): GranularityLimit | undefined {
+  return limits.find((l) => lengthMs <= l.maxRangeMs && start >= now - l.oldestStartMs + AGE_MARGIN_MS);
+}
+
+/**
+ * Event volume is a time series: its granularity must divide the bucket so that points sum exactly
+ * into buckets. The coarsest such granularity the start's age allows means the fewest points to page.
+ */
+export function eventsGranularityFor(
+  limits: readonly GranularityLimit[],
+  start: number,
+  bucketMs: number,
+  now: number,
+): GranularityLimit | undefined {
+  return [...limits].reverse().find((l) => bucketMs % l.stepMs === 0 && start >= now - l.oldestStartMs + AGE_MARGIN_MS);
+}
+
+/** Oldest point timestamp Datadog will still ingest at `now` (without historical ingestion), with margin. */
+export function oldestSubmittableTimestamp(now: number): number {
+  return now - DATADOG_MAX_AGE_MS + AGE_MARGIN_MS;
+}

@@ -1,0 +1,121 @@
+// The read schedule of design §2 as pure functions. A stream (one connection's delivery metrics,
+// or one workspace's event volume) has one watermark per *stage*: the first read at `--delay` after
+// a bucket ends, then one stage per `--reread` age. A watermark is the end of the newest bucket
+// through which that stage is done; it only moves over buckets that succeeded or were reported.
+import { formatDuration } from "../config/time.js";
+import { alignDown, alignUp } from "./buckets.js";
+import { oldestSubmittableTimestamp, SEGMENT_RETRY_HORIZON_MS } from "./limits.js";
+
+export interface Schedule {
+  bucketMs: number;
+  delayMs: number;
+  /** Ascending ages after a bucket's end at which it is read again. */
+  rereadMs: readonly number[];
+  historical: boolean;
+}
+
+export const FIRST_STAGE = "first";
+
+export interface Stage {
+  key: string;
+  ageMs: number;
+}
+
+export function stagesOf(schedule: Schedule): Stage[] {
+  return [
+    { key: FIRST_STAGE, ageMs: schedule.delayMs },
+    ...schedule.rereadMs.map((ageMs) => ({ key: `reread-${formatDuration(ageMs)}`, ageMs })),
+  ];
+}
+
+/** stage key → end (exclusive, epoch ms) of the newest bucket done for that stage. */
+export type Watermarks = Record<string, number>;
+
+/**
+ * Where a stream that has no state starts. Without historical ingestion the first bucket must still
+ * be inside Datadog's window; with it, far enough back to cover Segment's retry horizon.
+ */
+export function initialWatermark(schedule: Schedule, now: number): number {
+  if (schedule.historical) return alignDown(now - SEGMENT_RETRY_HORIZON_MS, schedule.bucketMs);
+  return alignUp(oldestSubmittableTimestamp(now), schedule.bucketMs);
+}
+
+/**
+ * Watermarks for the current schedule: stages that were removed are dropped; a stage that is new
+ * starts where the first read stands (it re-reads only buckets read from now on).
+ */
+export function reconcileWatermarks(existing: Watermarks | undefined, schedule: Schedule, now: number): Watermarks {
+  const first = existing?.[FIRST_STAGE] ?? initialWatermark(schedule, now);
+  const result: Watermarks = {};
+  for (const stage of stagesOf(schedule)) result[stage.key] = existing?.[stage.key] ?? first;
+  return result;
+}
+
+export interface BucketTask {
+  start: number;
+  end: number;
+  /** Stages this read satisfies (a bucket due for several stages is read once). */
+  stages: string[];
+  firstRead: boolean;
+}
+
+export interface StagePlan {
+  key: string;
+  /** First bucket start of the stage that will be attempted (after out-of-reach buckets). */
+  from: number;
+  /** End of the newest bucket due for this stage. */
+  to: number;
+  /** Buckets due but out of reach: missed data for the first read, skipped re-reads otherwise. */
+  outOfReach: number;
+  outOfReachFrom: number;
+}
+
+export interface StreamPlan {
+  tasks: BucketTask[];
+  stages: StagePlan[];
+  bucketMs: number;
+}
+
+/**
+ * Which buckets of one stream to read now. `reachStart` is the oldest bucket start that can be
+ * both fetched and submitted; due buckets older than that are counted, never silently dropped.
+ */
+export function planStream(watermarks: Watermarks, schedule: Schedule, now: number, reachStart: number): StreamPlan {
+  const { bucketMs } = schedule;
+  const byStart = new Map<number, BucketTask>();
+  const stages: StagePlan[] = [];
+  const reach = alignUp(reachStart, bucketMs);
+  for (const stage of stagesOf(schedule)) {
+    const mark = watermarks[stage.key];
+    if (mark === undefined) throw new Error(`watermark for stage ${stage.key} missing; reconcile first`);
+    // The newest bucket due for this stage ends at least `ageMs` before now.
+    const to = Math.max(mark, alignDown(now - stage.ageMs, bucketMs));
+    const from = Math.min(Math.max(mark, reach), to);
+    stages.push({ key: stage.key, from, to, outOfReach: (from - mark) / bucketMs, outOfReachFrom: mark });
+    for (let start = from; start + bucketMs <= to; start += bucketMs) {
+      let task = byStart.get(start);
+      if (!task) {
+        task = { start, end: start + bucketMs, stages: [], firstRead: false };
+        byStart.set(start, task);
+      }
+      task.stages.push(stage.key);
+      if (stage.key === FIRST_STAGE) task.firstRead = true;
+    }
+  }
+  const tasks = [...byStart.values()].sort((a, b) => a.start - b.start);
+  return { tasks, stages, bucketMs };
+}
+
+/**
+ * New watermarks after a run: each stage advances over its leading run of buckets that succeeded
+ * (out-of-reach ones were reported and count as done); the first failure holds it for the next run.
+ */
+export function advanceWatermarks(plan: StreamPlan, succeeded: ReadonlySet<number>): Watermarks {
+  const result: Watermarks = {};
+  for (const stage of plan.stages) {
+    let mark = stage.from;
+    while (mark + plan.bucketMs <= stage.to && succeeded.has(mark)) mark += plan.bucketMs;
+    result[stage.key] = mark;
+  }
+  return result;
+}

@@ -1,0 +1,95 @@
+// Fetch one job from Segment and map it to owned points (the owner is the bucket the point
+// belongs to, so the checkpoint knows which buckets Datadog accepted).
+import type { Logger } from "pino";
+import type { ExportConfig } from "../config/settings.js";
+import type { OwnedPoint } from "../datadog/batch.js";
+import { mapDeliverySummary } from "../mapping/delivery.js";
+import { mapEventVolume } from "../mapping/events.js";
+import { connectionTags, sourceTags } from "../mapping/tags.js";
+import type { MappingWarning } from "../mapping/types.js";
+import { getDeliverySummary } from "../segment/delivery.js";
+import { getEventVolume } from "../segment/events.js";
+import type { SegmentHttp } from "../segment/http.js";
+import type { Discovery } from "./discover.js";
+import { type DeliveryJob, type EventsJob, type Job, ownerKey } from "./jobs.js";
+
+export interface FetchContext {
+  http: SegmentHttp;
+  config: Pick<ExportConfig, "prefix" | "tags" | "schedule" | "eventsGroupBy" | "segment">;
+  discovery: Discovery;
+  workspaceSlug: string;
+  now: number;
+  logger: Logger;
+  /** Warning keys already logged by this process. */
+  warned: Set<string>;
+}
+
+export interface JobResult {
+  job: Job;
+  points: OwnedPoint[];
+  /** Why the fetch failed (the job's buckets stay pending). */
+  error?: string;
+  /** Not attempted (deadline or a rejected credential): its buckets stay pending. */
+  skipped?: boolean;
+}
+
+function warnOnce(ctx: FetchContext, warnings: readonly MappingWarning[]): void {
+  for (const w of warnings) {
+    if (ctx.warned.has(w.key)) continue;
+    ctx.warned.add(w.key);
+    ctx.logger.warn(w.message);
+  }
+}
+
+async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobResult> {
+  const { connection } = job;
+  const summary = await getDeliverySummary(ctx.http, {
+    sourceId: connection.source.id,
+    destinationId: connection.destination.id,
+    start: job.start,
+    end: job.end,
+    granularity: job.granularity,
+  });
+  const mapped = mapDeliverySummary(summary.metrics, {
+    prefix: ctx.config.prefix,
+    timestamp: job.start / 1000,
+    intervalS: ctx.config.schedule.bucketMs / 1000,
+    tags: connectionTags(ctx.workspaceSlug, connection.source, connection.destination, ctx.config.tags),
+  });
+  warnOnce(ctx, mapped.warnings);
+  const owner = ownerKey(job.stream, job.start);
+  return { job, points: mapped.points.map((p) => ({ ...p, owner })) };
+}
+
+async function fetchEvents(job: EventsJob, ctx: FetchContext): Promise<JobResult> {
+  const known = new Map(ctx.discovery.sources.map((s) => [s.id, s]));
+  const filtered = ctx.config.segment.sources.length > 0;
+  const entries = await getEventVolume(ctx.http, {
+    start: job.start,
+    end: job.end,
+    granularity: job.granularity,
+    groupBy: ["source", ...ctx.config.eventsGroupBy],
+    ...(filtered ? { sourceIds: [...known.keys()] } : {}),
+  });
+  const series = entries.flatMap((entry) => {
+    const id = entry.source?.id;
+    const source = id === undefined ? undefined : known.get(id);
+    // Without a source we cannot tag the point; with a filter, other sources are not ours.
+    if (!id || (!source && filtered)) return [];
+    const tags = sourceTags(ctx.workspaceSlug, { id, slug: source?.slug ?? entry.source?.slug ?? id }, ctx.config.tags);
+    if (ctx.config.eventsGroupBy.includes("eventName")) tags.push(`event_name:${entry.eventName || "none"}`);
+    if (ctx.config.eventsGroupBy.includes("eventType")) tags.push(`event_type:${entry.eventType || "none"}`);
+    return [{ tags, series: entry.series }];
+  });
+  const bucketMs = ctx.config.schedule.bucketMs;
+  const points = mapEventVolume(series, {
+    prefix: ctx.config.prefix,
+    bucketMs,
+    wanted: (start) => start >= job.start && start + bucketMs <= job.end,
+  });
+  return { job, points: points.map((p) => ({ ...p, owner: ownerKey(job.stream, p.timestamp * 1000) })) };
+}
+
+export function fetchAndMap(job: Job, ctx: FetchContext): Promise<JobResult> {
+  return job.kind === "delivery" ? fetchDelivery(job, ctx) : fetchEvents(job, ctx);
+}

@@ -1,0 +1,237 @@
+// The one door to the Segment Public API: undici, Bearer token, the {data}/{errors} envelope,
+// zod validation of every answer, a timeout on every request, retries for what is retryable.
+
+import pRetry from "p-retry";
+import type { Logger } from "pino";
+import { Agent, type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import { CredentialError, UpstreamError } from "../errors.js";
+import { retryHintMs } from "./hints.js";
+import { encodeQuery, type QueryValue } from "./query.js";
+
+export interface SegmentHttpOptions {
+  baseUrl: string;
+  token: string;
+  logger: Logger;
+  /** Per request, headers and body together. */
+  timeoutMs?: number;
+  retries?: number;
+  /** Smallest backoff step; tests shrink it. */
+  minBackoffMs?: number;
+  /** Aborts every request and retry wait (the run's deadline). */
+  signal?: AbortSignal;
+  /** Called once per HTTP answer (or transport failure) for self-monitoring. */
+  onCall?: (endpoint: string, status: number | "error") => void;
+  /** Waits before each request: the rate budget (identity when absent). */
+  beforeRequest?: (endpoint: string) => Promise<void>;
+  /** Sees the headers of each answer: the rate budget learns X-RateLimit-Remaining from them. */
+  afterResponse?: (endpoint: string, status: number, headers: Record<string, string | string[] | undefined>) => void;
+  dispatcher?: Dispatcher;
+}
+
+export interface GetOptions {
+  /** Short endpoint name for logs and self-metrics, e.g. `delivery-metrics`. */
+  endpoint: string;
+  /** Versioned media type for endpoints that exist only in beta (reference §2.3). */
+  accept?: string;
+}
+
+const USER_AGENT = "segment-datadog-exporter (+https://github.com/segment-datadog-exporter)";
+const RETRYABLE_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
+]);
+
+export class SegmentHttp {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(private readonly options: SegmentHttpOptions) {
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** GET with retries; resolves to the validated `data` of the envelope. */
+  async get<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    schema: S,
+    opts: GetOptions,
+  ): Promise<z.infer<S>> {
+    const { signal, retries = 5, minBackoffMs = 500 } = this.options;
+    return pRetry(() => this.attempt(path, query, schema, opts), {
+      retries,
+      minTimeout: minBackoffMs,
+      maxTimeout: 30_000,
+      factor: 2,
+      randomize: true,
+      ...(signal ? { signal } : {}),
+      shouldRetry: ({ error }) => error instanceof UpstreamError && error.details.retryable,
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (!(error instanceof UpstreamError) || !error.details.retryable || retriesLeft === 0) return;
+        this.options.logger.debug(
+          { endpoint: opts.endpoint, attempt: attemptNumber, status: error.details.status, err: error },
+          "Segment request failed; retrying",
+        );
+        // The server's own hint first (429); our jittered backoff is added by p-retry on top,
+        // so concurrent workers do not all come back at the same instant.
+        const hint = error.details.retryAfterMs;
+        if (hint !== undefined && hint > 0) await abortableSleep(Math.min(hint, 120_000), signal);
+      },
+    });
+  }
+
+  private async attempt<S extends z.ZodType>(
+    path: string,
+    query: Record<string, QueryValue>,
+    schema: S,
+    opts: GetOptions,
+  ): Promise<z.infer<S>> {
+    const { baseUrl, token, timeoutMs = 30_000, logger } = this.options;
+    await this.options.beforeRequest?.(opts.endpoint);
+    const qs = encodeQuery(query);
+    const url = `${baseUrl.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
+    const label = `Segment GET ${path}`;
+    const started = performance.now();
+    let status: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const signals = [AbortSignal.timeout(timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
+      const response = await request(url, {
+        method: "GET",
+        dispatcher: this.dispatcher,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: opts.accept ?? "application/json",
+          "user-agent": USER_AGENT,
+        },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.any(signals),
+      });
+      status = response.statusCode;
+      headers = response.headers;
+      text = await response.body.text();
+    } catch (error) {
+      this.options.onCall?.(opts.endpoint, "error");
+      throw transportError(error, label, timeoutMs, this.options.signal);
+    }
+    this.options.onCall?.(opts.endpoint, status);
+    this.options.afterResponse?.(opts.endpoint, status, headers);
+    logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
+    return parseAnswer(label, status, headers, text, schema);
+  }
+}
+
+function parseAnswer<S extends z.ZodType>(
+  label: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+  schema: S,
+): z.infer<S> {
+  const contentType = String(headers["content-type"] ?? "");
+  let body: unknown;
+  let parsed = false;
+  try {
+    body = JSON.parse(text);
+    parsed = true;
+  } catch {
+    // Handled below with a message that says what came back instead of JSON.
+  }
+  if (status === 401 || status === 403) {
+    throw new CredentialError(
+      "segment",
+      `Segment rejected the token (HTTP ${status}) on ${label}; check SEGMENT_TOKEN (or --segment-token-file): it must be a Public API token of this workspace with at least Workspace Member access`,
+    );
+  }
+  if (status < 200 || status >= 300) {
+    const retryable = status === 408 || status === 429 || status >= 500;
+    const retryAfterMs = status === 429 ? retryHintMs(headers, body) : undefined;
+    const detail = parsed ? errorDetail(body) : describeNonJson(contentType, text);
+    throw new UpstreamError(`${label} answered HTTP ${status}${detail ? `: ${detail}` : ""}`, {
+      status,
+      retryable,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+  if (!parsed) {
+    throw new UpstreamError(`${label} answered ${status} with ${describeNonJson(contentType, text)} instead of JSON`, {
+      status,
+      retryable: false,
+    });
+  }
+  const data = (body as { data?: unknown } | null)?.data;
+  if (data === undefined || data === null) {
+    throw new UpstreamError(`${label} answered without a 'data' object (${errorDetail(body) || "empty envelope"})`, {
+      status,
+      retryable: false,
+    });
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `data.${issue.path.join(".")}` : "data";
+    throw new UpstreamError(
+      `${label} answered with an unexpected shape at ${where}: ${issue?.message ?? "invalid"}; the API may have changed — please report it`,
+      { status, retryable: false },
+    );
+  }
+  return result.data;
+}
+
+function errorDetail(body: unknown): string {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return "";
+  const first = errors[0] as { type?: unknown; message?: unknown; field?: unknown };
+  const parts = [first.type, first.message].filter((p) => typeof p === "string" && p !== "");
+  const field = typeof first.field === "string" ? ` (field ${first.field})` : "";
+  return `${parts.join(": ")}${field}`;
+}
+
+function describeNonJson(contentType: string, text: string): string {
+  if (text.trim() === "") return "an empty body";
+  if (/html/i.test(contentType) || /^\s*</.test(text)) return "an HTML page (a gateway or proxy error)";
+  return `a ${contentType || "non-JSON"} body`;
+}
+
+function transportError(error: unknown, label: string, timeoutMs: number, runSignal?: AbortSignal): Error {
+  if (runSignal?.aborted)
+    return new UpstreamError(`${label} stopped: the run's deadline was reached`, { retryable: false });
+  const err = error as { name?: string; code?: string; message?: string };
+  if (err.name === "TimeoutError" || err.name === "AbortError" || err.code === "UND_ERR_HEADERS_TIMEOUT") {
+    return new UpstreamError(`${label} timed out after ${timeoutMs} ms`, { retryable: true });
+  }
+  const retryable = err.code !== undefined && RETRYABLE_CODES.has(err.code);
+  return new UpstreamError(`${label} failed: ${err.code ?? err.name ?? "error"} ${err.message ?? ""}`.trim(), {
+    retryable,
+  });
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

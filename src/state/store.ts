@@ -1,0 +1,137 @@
+// The checkpoint file: per stream, per stage, the end of the newest bucket Datadog accepted.
+// Written atomically (temp file, fsync, rename, fsync of the folder) with mode 0600, so a crash at
+// any instant leaves either the old or the new file, never a torn one.
+import { randomBytes } from "node:crypto";
+import { access, constants, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { formatDuration } from "../config/time.js";
+import { PartialFailureError, UsageError } from "../errors.js";
+import type { Watermarks } from "../plan/schedule.js";
+
+export const STATE_VERSION = 1;
+
+const isoTime = z.iso.datetime({ offset: true });
+const stagesSchema = z.record(z.string(), isoTime);
+
+const workspaceStateSchema = z.object({
+  slug: z.string(),
+  delivery: z.record(z.string(), z.object({ stages: stagesSchema })).default({}),
+  events: z.object({ stages: stagesSchema }).optional(),
+  usage: z.object({ lastDay: z.string() }).optional(),
+});
+
+const stateSchema = z.object({
+  version: z.number().int(),
+  bucket: z.string(),
+  updatedAt: isoTime.optional(),
+  workspaces: z.record(z.string(), workspaceStateSchema).default({}),
+  backfill: z.unknown().optional(),
+});
+
+export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
+export type State = z.infer<typeof stateSchema>;
+
+export function emptyState(bucketMs: number): State {
+  return { version: STATE_VERSION, bucket: formatDuration(bucketMs), workspaces: {} };
+}
+
+export function toWatermarks(stages: Record<string, string> | undefined): Watermarks | undefined {
+  if (!stages) return undefined;
+  return Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Date.parse(v)]));
+}
+
+export function fromWatermarks(marks: Watermarks): Record<string, string> {
+  return Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, new Date(v).toISOString()]));
+}
+
+/** Reads the state file; a missing file is a fresh start, anything unreadable is exit 2. */
+export async function loadState(path: string, bucketMs: number): Promise<State> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "ENOENT") return emptyState(bucketMs);
+    throw new UsageError(
+      `--state: cannot read ${path} (${code ?? "error"}); check its permissions or choose another file`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UsageError(
+      `--state: ${path} is not valid JSON (corrupt or edited by hand); restore it, or move it away to start over (recent buckets are then re-exported, which overwrites and never double counts)`,
+    );
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(
+      `--state: ${path} is not a state file of this tool (${issue?.path.join(".") || "root"}: ${issue?.message}); restore it or move it away to start over`,
+    );
+  }
+  const state = parsed.data;
+  if (state.version > STATE_VERSION) {
+    throw new UsageError(
+      `--state: ${path} was written by a newer segment-datadog-exporter (state version ${state.version}, this one reads ${STATE_VERSION}); upgrade, or use another --state file`,
+    );
+  }
+  if (state.bucket !== formatDuration(bucketMs)) {
+    throw new UsageError(
+      `--bucket: ${path} was written with --bucket ${state.bucket}; keep --bucket ${state.bucket}, or use a new --state file (mixing bucket lengths would make points of different intervals collide in Datadog)`,
+    );
+  }
+  return state;
+}
+
+/** Before any request: the state folder must exist or be creatable, and be writable. */
+export async function assertStateWritable(path: string): Promise<void> {
+  const dir = dirname(path);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageError(
+      `--state: folder ${dir} is not writable (${code ?? "error"}); fix its permissions or choose another --state file`,
+    );
+  }
+}
+
+/** Writes the state atomically; the folder is created (0700) when missing. */
+export async function saveState(path: string, state: State): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const body = `${JSON.stringify({ ...state, updatedAt: new Date().toISOString() }, null, 2)}\n`;
+  try {
+    const handle = await open(temp, "w", 0o600);
+    try {
+      await handle.writeFile(body, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    const code = (error as { code?: string }).code;
+    // Points were already sent: the buckets stay pending and are re-exported (overwriting) next run.
+    throw new PartialFailureError(
+      `--state: cannot write ${path} (${code ?? "error"}); exported buckets stay pending and will be re-exported next run`,
+    );
+  }
+  // Make the rename itself durable; some file systems refuse to open a directory, which is fine.
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // best effort
+  }
+}

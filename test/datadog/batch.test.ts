@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import {
+  type BatchLimits,
+  DATADOG_LIMITS,
+  type OwnedPoint,
+  ownersOf,
+  packBatches,
+  splitBatch,
+  toSeries,
+} from "../../src/datadog/batch.js";
+
+const point = (over: Partial<OwnedPoint> = {}): OwnedPoint => ({
+  metric: "p.delivery.successes",
+  kind: "count",
+  timestamp: 1_795_000_000,
+  value: 1,
+  intervalS: 300,
+  tags: ["workspace:w", "source_id:s"],
+  owner: "s/d@1",
+  ...over,
+});
+
+describe("series grouping", () => {
+  it("collapses duplicate points, last one wins, whatever the tag order", () => {
+    const series = toSeries([point({ value: 1 }), point({ value: 2, tags: ["source_id:s", "workspace:w"] })]);
+    expect(series).toHaveLength(1);
+    expect(series[0]?.payload.points).toEqual([{ timestamp: 1_795_000_000, value: 2 }]);
+  });
+
+  it("keeps one series per metric and tag set with all its timestamps, in order", () => {
+    const series = toSeries([
+      point({ timestamp: 20 }),
+      point({ timestamp: 10 }),
+      point({ metric: "p.other", kind: "gauge", intervalS: undefined }),
+    ]);
+    expect(series.map((s) => [s.payload.metric, s.payload.type, s.payload.points.map((p) => p.timestamp)])).toEqual([
+      ["p.delivery.successes", 1, [10, 20]],
+      ["p.other", 3, [1_795_000_000]],
+    ]);
+    expect(series[1]?.payload.interval).toBeUndefined();
+  });
+});
+
+describe("packing", () => {
+  it("puts a typical run in one request", () => {
+    const points = Array.from({ length: 3000 }, (_, i) =>
+      point({ tags: [`destination_id:d${i % 300}`], timestamp: 1000 + Math.floor(i / 300) }),
+    );
+    const batches = packBatches(points);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.points).toBe(3000);
+  });
+
+  it("never exceeds the point cap, and uses as few requests as it allows", () => {
+    const points = Array.from({ length: 25_000 }, (_, i) => point({ tags: [`d:${i}`] }));
+    const batches = packBatches(points);
+    expect(batches.map((b) => b.points)).toEqual([10_000, 10_000, 5_000]);
+  });
+
+  it("splits a single series longer than the point cap without duplicating timestamps", () => {
+    const points = Array.from({ length: 12_000 }, (_, i) => point({ timestamp: i }));
+    const batches = packBatches(points);
+    expect(batches).toHaveLength(2);
+    const all = batches.flatMap((b) => b.series.flatMap((s) => s.points.map((p) => p.timestamp)));
+    expect(new Set(all).size).toBe(12_000);
+  });
+
+  it("respects the uncompressed byte cap", () => {
+    const limits: BatchLimits = { ...DATADOG_LIMITS, maxUncompressedBytes: 20_000 };
+    const points = Array.from({ length: 500 }, (_, i) => point({ tags: [`destination_id:d${i}`] }));
+    const batches = packBatches(points, limits);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) {
+      expect(Buffer.byteLength(JSON.stringify({ series: b.series }))).toBeLessThanOrEqual(20_000);
+      expect(b.bytes).toBe(Buffer.byteLength(JSON.stringify({ series: b.series })));
+    }
+  });
+
+  it("respects the compressed cap when tags do not compress", () => {
+    const limits: BatchLimits = { ...DATADOG_LIMITS, maxCompressedBytes: 30_000 };
+    const points = Array.from({ length: 2000 }, () => point({ tags: [`x:${randomBytes(24).toString("hex")}`] }));
+    const batches = packBatches(points, limits);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) expect(gzipSync(JSON.stringify({ series: b.series })).length).toBeLessThanOrEqual(30_000);
+    expect(batches.reduce((n, b) => n + b.points, 0)).toBe(2000);
+  });
+
+  it("tracks which owners each half of a split carries", () => {
+    const points = [point({ owner: "a", tags: ["t:1"] }), point({ owner: "b", tags: ["t:2"] })];
+    const [batch] = packBatches(points);
+    if (!batch) throw new Error("no batch");
+    expect([...ownersOf(batch)].sort()).toEqual(["a", "b"]);
+    const halves = splitBatch(batch);
+    expect(halves.map((h) => [...ownersOf(h)])).toEqual([["a"], ["b"]]);
+    expect(halves.map((h) => h.points)).toEqual([1, 1]);
+  });
+});
