@@ -2,9 +2,11 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
+import { registerDemo } from "./demo.js";
 import { registerDestinations } from "./destinations.js";
 import { describeFailure, PROGRAM } from "./errors.js";
 import { registerExport } from "./export.js";
+import { registerSandbox } from "./sandbox.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -24,6 +26,8 @@ Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
     );
   registerExport(program);
   registerDestinations(program);
+  registerDemo(program);
+  registerSandbox(program);
   // Every command: no help dump after errors, and errors come back to us instead of process.exit.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({ outputError: () => {} });

@@ -205,7 +205,7 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
 }
 
 function isFirstRead(job: Job, start: number): boolean {
-  return job.kind === "delivery" ? job.firstRead : job.firstReads > 0 && job.dueStarts.includes(start);
+  return job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start);
 }
 
 /** Plans every stream, drops state of connections that disappeared, and reports missed buckets. */

@@ -35,7 +35,8 @@ export interface EventsJob {
   granularity: Granularity;
   /** Buckets of the window that are due; the others in it are re-sent with fresher values. */
   dueStarts: number[];
-  firstReads: number;
+  /** The due buckets read for the first time (the rest are re-reads). */
+  firstReadStarts: number[];
 }
 
 export type Job = DeliveryJob | EventsJob;
@@ -88,7 +89,7 @@ export function eventsJobs(plan: StreamPlan, now: number): EventsJob[] {
         end: w.end,
         granularity: limit.granularity,
         dueStarts,
-        firstReads: dueStarts.filter((s) => firstReads.has(s)).length,
+        firstReadStarts: dueStarts.filter((s) => firstReads.has(s)),
       },
     ];
   });

@@ -1,0 +1,60 @@
+// `sandbox`: both emulators on loopback until SIGINT/SIGTERM, with ready-to-paste settings.
+import type { Command } from "commander";
+import { DEFAULT_PREFIX } from "../config/settings.js";
+import { startEmulators } from "../emulator/index.js";
+import { UsageError } from "../errors.js";
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new UsageError(`${flag}: '${value}' is not a port; use 1–65535, or 0 for any free port`);
+  return n;
+}
+
+export function registerSandbox(program: Command): void {
+  program
+    .command("sandbox")
+    .summary("start both emulators and print settings to point the CLI at them")
+    .description(
+      "Starts the Segment Public API emulator and the Datadog intake emulator on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL and DD_API_KEY on stdout. Runs until Ctrl-C (SIGINT) or SIGTERM. Stored points can be inspected at $DD_API_URL/_emulator/series.",
+    )
+    .option("--segment-port <port>", "port of the Segment emulator (default: any free port)")
+    .option("--datadog-port <port>", "port of the Datadog emulator (default: any free port)")
+    .option("--historical", "enable historical ingestion for the default prefix in the Datadog emulator")
+    .addHelpText(
+      "after",
+      '\nExample:\n  eval "$(segment-datadog-exporter sandbox &)"   # or copy the printed lines into another shell',
+    )
+    .action(async (flags: { segmentPort?: string; datadogPort?: string; historical?: boolean }) => {
+      const segmentPort = port(flags.segmentPort, "--segment-port");
+      const datadogPort = port(flags.datadogPort, "--datadog-port");
+      const emulators = await startEmulators({
+        segment: segmentPort === undefined ? {} : { port: segmentPort },
+        datadog: {
+          ...(datadogPort === undefined ? {} : { port: datadogPort }),
+          ...(flags.historical ? { historical: [`${DEFAULT_PREFIX}.*`] } : {}),
+        },
+      });
+      process.stdout.write(
+        [
+          `export SEGMENT_API_URL=${emulators.segment.url}`,
+          `export SEGMENT_TOKEN=${emulators.segment.token}`,
+          `export DD_API_URL=${emulators.datadog.url}`,
+          `export DD_API_KEY=${emulators.datadog.apiKey}`,
+          "",
+        ].join("\n"),
+      );
+      process.stderr.write(
+        `sandbox: emulators running (stored points: ${emulators.datadog.url}/_emulator/series); stop with Ctrl-C\n`,
+      );
+      // Wait for a signal only: stdin may be closed (cron, CI, `&`), which must not stop us.
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await emulators.close();
+      process.stderr.write("sandbox: stopped\n");
+    });
+}

@@ -1,0 +1,105 @@
+// Compares what the Datadog emulator stored with the Segment emulator's ground truth, bucket by
+// bucket: every expected point present, every value exact, counts as counts, latencies as gauges.
+import type { PointStore, StoredPoint } from "./datadog/types.js";
+import type { SegmentEmulator } from "./segment/server.js";
+import type { DeliverySummary } from "./segment/truth.js";
+
+/** Ground-truth field → series suffix and Datadog type (1 count, 3 gauge): design §5. */
+export const TRUTH_SERIES: ReadonlyArray<[keyof DeliverySummary, string, 1 | 3]> = [
+  ["successes", "delivery.successes", 1],
+  ["successesOnFirstAttempt", "delivery.successes.first_attempt", 1],
+  ["successesAfterRetry", "delivery.successes.after_retry", 1],
+  ["discarded", "delivery.discarded", 1],
+  ["expired", "delivery.expired", 1],
+  ["retried", "delivery.retried", 1],
+  ["timeToSuccessAverage", "delivery.time_to_success.avg", 3],
+  ["timeToSuccessP95", "delivery.time_to_success.p95", 3],
+  ["timeToFirstAttemptAverage", "delivery.time_to_first_attempt.avg", 3],
+  ["timeToFirstAttemptP95", "delivery.time_to_first_attempt.p95", 3],
+];
+
+export interface TruthCheck {
+  /** Points compared. */
+  checked: number;
+  problems: string[];
+}
+
+export interface CheckWindow {
+  prefix: string;
+  bucketMs: number;
+  from: number;
+  to: number;
+  /** The data-clock time the truth is taken at (the time of the last read). */
+  at: number | ((bucketStart: number) => number);
+  /** Limit to these source ids (default: all). */
+  sources?: readonly string[];
+}
+
+function index(store: PointStore, tagKey: string): Map<string, StoredPoint> {
+  const byKey = new Map<string, StoredPoint>();
+  for (const p of store.all()) {
+    const tag = p.tags.find((t) => t.startsWith(`${tagKey}:`));
+    if (tag) byKey.set(`${p.metric}|${tag}|${p.timestamp}`, p);
+  }
+  return byKey;
+}
+
+function compare(
+  result: TruthCheck,
+  found: StoredPoint | undefined,
+  what: string,
+  expected: number,
+  type: 1 | 3,
+  intervalS: number,
+) {
+  result.checked += 1;
+  if (!found) result.problems.push(`${what}: missing (expected ${expected})`);
+  else if (found.value !== expected) result.problems.push(`${what}: stored ${found.value}, truth ${expected}`);
+  else if (found.type !== type) result.problems.push(`${what}: type ${found.type}, expected ${type}`);
+  else if (type === 1 && found.interval !== intervalS) result.problems.push(`${what}: interval ${found.interval}`);
+}
+
+export function checkDelivery(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+  const result: TruthCheck = { checked: 0, problems: [] };
+  const stored = index(store, "destination_id");
+  const sources = new Map(segment.fixture.sources.map((s) => [s.id, s]));
+  for (const d of segment.fixture.destinations) {
+    const source = sources.get(d.sourceId);
+    if (!d.enabled || !source?.enabled) continue;
+    if (window.sources && !window.sources.includes(source.id)) continue;
+    for (let t = window.from; t < window.to; t += window.bucketMs) {
+      const at = typeof window.at === "function" ? window.at(t) : window.at;
+      const truth = segment.truth.deliverySummary(source.id, d.id, t, t + window.bucketMs, at);
+      for (const [field, suffix, type] of TRUTH_SERIES) {
+        const metric = `${window.prefix}.${suffix}`;
+        const found = stored.get(`${metric}|destination_id:${d.id.toLowerCase()}|${t / 1000}`);
+        const what = `${metric} ${source.slug}→${d.name || d.catalog.name} @${new Date(t).toISOString()}`;
+        compare(result, found, what, truth[field], type, window.bucketMs / 1000);
+      }
+    }
+  }
+  return result;
+}
+
+export function checkEventVolume(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+  const result: TruthCheck = { checked: 0, problems: [] };
+  const stored = index(store, "source_id");
+  const metric = `${window.prefix}.events.volume`;
+  for (const source of segment.fixture.sources) {
+    if (window.sources && !window.sources.includes(source.id)) continue;
+    for (let t = window.from; t < window.to; t += window.bucketMs) {
+      const at = typeof window.at === "function" ? window.at(t) : window.at;
+      const expected = segment.truth.eventVolume(source.id, t, t + window.bucketMs, at);
+      const found = stored.get(`${metric}|source_id:${source.id.toLowerCase()}|${t / 1000}`);
+      compare(
+        result,
+        found,
+        `${metric} ${source.slug} @${new Date(t).toISOString()}`,
+        expected,
+        1,
+        window.bucketMs / 1000,
+      );
+    }
+  }
+  return result;
+}

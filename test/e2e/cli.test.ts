@@ -1,0 +1,179 @@
+// The executable itself, as cron and scripts run it, against emulators served from this process.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Emulators, startEmulators } from "../../src/emulator/index.js";
+import { BIN, cleanEnv, runCli } from "../helpers/cli.js";
+import { tempStatePath } from "../helpers/export.js";
+
+let emulators: Emulators;
+beforeAll(async () => {
+  emulators = await startEmulators();
+});
+afterAll(async () => {
+  await emulators.close();
+});
+
+const sandboxEnv = (extra: Record<string, string> = {}) =>
+  cleanEnv({
+    SEGMENT_API_URL: emulators.segment.url,
+    SEGMENT_TOKEN: emulators.segment.token,
+    DD_API_URL: emulators.datadog.url,
+    DD_API_KEY: emulators.datadog.apiKey,
+    ...extra,
+  });
+
+const CONTRACT_SERIES = new Set(
+  [
+    "delivery.successes",
+    "delivery.successes.first_attempt",
+    "delivery.successes.after_retry",
+    "delivery.discarded",
+    "delivery.expired",
+    "delivery.retried",
+    "delivery.time_to_success.avg",
+    "delivery.time_to_success.p95",
+    "delivery.time_to_first_attempt.avg",
+    "delivery.time_to_first_attempt.p95",
+    "events.volume",
+  ].map((s) => `segment_exporter.${s}`),
+);
+
+describe("export --dry-run", () => {
+  it("prints one JSON object per series with the contract's names, and submits nothing", async () => {
+    const state = tempStatePath();
+    const before = emulators.datadog.requests.length;
+    const result = await runCli(["export", "--dry-run", "--state", state], sandboxEnv());
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(60);
+    const series = lines.map(
+      (l) => JSON.parse(l) as { metric: string; type: string; points: unknown[]; tags: string[] },
+    );
+    expect(new Set(series.map((s) => s.metric))).toEqual(CONTRACT_SERIES);
+    for (const s of series) {
+      expect(["count", "gauge"]).toContain(s.type);
+      expect(s.points.length).toBeGreaterThan(0);
+      expect(s.tags.some((t) => t.startsWith("workspace:"))).toBe(true);
+    }
+    expect(emulators.datadog.requests.length).toBe(before);
+    expect(existsSync(state)).toBe(false);
+  });
+
+  it("works without a Datadog API key", async () => {
+    const env = sandboxEnv();
+    delete env.DD_API_KEY;
+    const result = await runCli(["export", "--dry-run", "--state", tempStatePath(), "--no-event-volume"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("segment_exporter.delivery.successes");
+    expect(result.stdout).not.toContain("events.volume");
+  });
+});
+
+describe("exit codes and one-line errors", () => {
+  it("a wrong Segment token exits 3 with one line that does not contain the token", async () => {
+    const token = "wrong-token-0123456789abcdef";
+    const result = await runCli(["export", "--state", tempStatePath()], sandboxEnv({ SEGMENT_TOKEN: token }));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe("");
+    const lines = result.stderr.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/Segment rejected the token \(HTTP 401\)/);
+    expect(result.stderr.split("\n").filter((l) => l.startsWith("segment-datadog-exporter:"))).toHaveLength(1);
+    expect(result.stderr).not.toContain(token);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a wrong Datadog key exits 3 and names Datadog", async () => {
+    const key = "0123456789abcdef0123456789abcdef";
+    const result = await runCli(["export", "--state", tempStatePath()], sandboxEnv({ DD_API_KEY: key }));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/Datadog rejected the API key \(HTTP 403\)/);
+    expect(result.stderr).not.toContain(key);
+  });
+
+  it.each([
+    [["export", "--no-such-flag"], /unknown option '--no-such-flag'/],
+    [["export", "--bucket", "7x"], /^segment-datadog-exporter: --bucket: '7x' is not a duration/],
+    [["export", "--bucket", "7m"], /--bucket: '7m' is not a usable bucket/],
+    [["export", "--reread", "58m"], /--reread: a bucket re-read at 58m .* past Datadog's 1h window/],
+    [["export", "--segment-url", "http://segment.example.com"], /--segment-url: plain http:\/\/ is refused/],
+    [["export", "--datadog-url", "not a url"], /--datadog-url: 'not a url' is not a URL/],
+    [["export", "--tag", "nocolon"], /--tag: 'nocolon' is not a key:value tag/],
+    [["export", "--metric-prefix", "segment"], /owned by Datadog's own Segment integration/],
+    [["frobnicate"], /unknown command 'frobnicate'/],
+  ])("%j exits 2 with exactly one line and nothing on stdout", async (args, pattern) => {
+    const result = await runCli(args, sandboxEnv());
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(pattern);
+  });
+
+  it("a missing token exits 2 before any request", async () => {
+    const env = sandboxEnv();
+    delete env.SEGMENT_TOKEN;
+    const before = emulators.segment.requests.length;
+    const result = await runCli(["export"], env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SEGMENT_TOKEN is not set/);
+    expect(emulators.segment.requests.length).toBe(before);
+  });
+});
+
+describe("destinations", () => {
+  it("--json prints one document with every source, those without destinations included", async () => {
+    const result = await runCli(["destinations", "--json"], sandboxEnv());
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.stdout) as {
+      workspace: { slug: string };
+      sources: Array<{ slug: string; destinations: unknown[] }>;
+    };
+    expect(doc.workspace.slug).toBe(emulators.segment.fixture.workspace.slug);
+    expect(doc.sources.map((s) => s.slug).sort()).toEqual(emulators.segment.fixture.sources.map((s) => s.slug).sort());
+    expect(doc.sources.find((s) => s.slug === "marketing-site")?.destinations).toEqual([]);
+  });
+
+  it("prints a table by default", async () => {
+    const result = await runCli(["destinations"], sandboxEnv());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^SOURCE\s+SOURCE ID\s+DESTINATION\s+TYPE\s+DESTINATION ID\s+EXPORTED$/m);
+    expect(result.stdout).toMatch(/no \(disabled\)/);
+  });
+});
+
+describe("demo and sandbox", () => {
+  it("demo exports against the embedded emulators and matches the ground truth", async () => {
+    const result = await runCli(["demo", "--json"], cleanEnv());
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { problems: string[]; checkedAgainstTruth: number; points: number };
+    expect(report.problems).toEqual([]);
+    expect(report.checkedAgainstTruth).toBe(report.points);
+  });
+
+  it("sandbox prints ready-to-paste settings and stops on SIGTERM even with stdin closed", async () => {
+    const child = spawn(process.execPath, [BIN, "sandbox"], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8");
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (d: string) => {
+        stdout += d;
+        if (stdout.split("\n").length > 4) resolve();
+      });
+    });
+    const lines = stdout.trim().split("\n");
+    expect(lines.map((l) => l.split("=")[0])).toEqual([
+      "export SEGMENT_API_URL",
+      "export SEGMENT_TOKEN",
+      "export DD_API_URL",
+      "export DD_API_KEY",
+    ]);
+    const segmentUrl = lines[0]?.split("=")[1] ?? "";
+    const workspace = await fetch(`${segmentUrl}/`, {
+      headers: { authorization: `Bearer ${lines[1]?.split("=")[1]}` },
+    });
+    expect(workspace.status).toBe(200);
+    const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+  });
+});
