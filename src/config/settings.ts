@@ -30,7 +30,7 @@ export const DEFAULT_DELAY = "2m";
 /** Inside Datadog's 1 h window with margin for a 5-minute cron (README: the read schedule). */
 export const DEFAULT_REREAD = "15m,40m";
 /** With historical ingestion: keep re-reading until Segment's 4 h retry horizon has passed. */
-export const DEFAULT_REREAD_HISTORICAL = "15m,40m,2h,4h5m";
+export const DEFAULT_REREAD_HISTORICAL = "15m,40m,2h,5h";
 
 /** The environment variables we read; zod keeps exactly these and drops the rest of the environment. */
 export const envSchema = z.object({

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { createLogger, registerSecret, scrub } from "../../src/log.js";
+
+describe("logger", () => {
+  const token = "sgp_logtest_0123456789abcdefXYZ";
+  registerSecret(token);
+
+  it("scrubs a registered secret from messages, fields and errors", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
+    log.info({ url: `https://x/?t=${token}`, nested: { deep: [token] } }, `token is ${token}`);
+    log.error({ err: new Error(`upstream said ${token}`) }, "failed");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).not.toContain(token);
+      expect(line).toContain("[REDACTED]");
+    }
+  });
+
+  it("writes JSON lines and no stack trace at the default level", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
+    log.error({ err: new Error("boom") }, "failed");
+    const record = JSON.parse(lines[0] ?? "{}") as { err: Record<string, unknown>; msg: string };
+    expect(record.msg).toBe("failed");
+    expect(record.err).toEqual({ type: "Error", message: "boom" });
+    expect(lines[0]).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it("keeps stacks for debug", () => {
+    const lines: string[] = [];
+    createLogger({ level: "debug", pretty: false, write: (l) => lines.push(l) }).error({ err: new Error("boom") }, "x");
+    expect(JSON.parse(lines[0] ?? "{}").err.stack).toContain("boom");
+  });
+
+  it("prints a short human line on a terminal", () => {
+    const lines: string[] = [];
+    createLogger({ level: "info", pretty: true, write: (l) => lines.push(l) }).warn({ missed: 3 }, "buckets missed");
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN buckets missed missed=3\n$/);
+  });
+
+  it("ignores secrets too short to be real", () => {
+    registerSecret("abc");
+    expect(scrub("abc def")).toBe("abc def");
+  });
+});
