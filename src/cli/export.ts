@@ -5,6 +5,7 @@ import { formatDuration } from "../config/time.js";
 import { PartialFailureError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { type ExportSummary, runExport } from "../run/export.js";
+import { stopOnSignals } from "../run/signals.js";
 import { addDatadogOptions, addScheduleOptions, addSegmentOptions } from "./options.js";
 
 export function exportFailure(summary: ExportSummary): PartialFailureError | undefined {
@@ -43,11 +44,13 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
   cmd.action(async (flags: ExportFlags) => {
     const config = resolveExport(flags, process.env);
     const logger = createLogger({ level: config.logLevel });
+    const stop = stopOnSignals();
     const summary = await runExport(config, {
       now: Date.now,
       logger,
       stdout: (text) => process.stdout.write(text),
-    });
+      signal: stop.signal,
+    }).finally(() => stop.dispose());
     logger.info(
       {
         workspace: summary.workspace,
@@ -56,6 +59,7 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
         reread: summary.bucketsReread,
         failed: summary.bucketsFailed,
         missed: summary.bucketsMissed,
+        lagSeconds: summary.lagMs === undefined ? undefined : Math.round(summary.lagMs / 1000),
         points: summary.points,
         datadogRequests: summary.datadogRequests,
         segmentCalls: summary.segmentCalls,

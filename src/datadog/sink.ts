@@ -6,7 +6,7 @@ import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
 import { CredentialError, UpstreamError } from "../errors.js";
-import { type Batch, ownersOf, splitBatch } from "./batch.js";
+import { type Batch, type OwnedPoint, ownersOf, packBatches, splitBatch } from "./batch.js";
 
 export interface DatadogTarget {
   apiKey: string;
@@ -79,6 +79,8 @@ export class DatadogSink {
         enableRetry: false,
       });
       if (!apiUrl) conf.setServerVariables({ site });
+      // Preview endpoints of the client (reference §4.6), used only by the --historical check.
+      conf.unstableOperations["v2.getHistoricalMetricsConfiguration"] = true;
       return { mod, conf };
     });
     return this.configuration;
@@ -168,6 +170,31 @@ export class DatadogSink {
     // An owner split across batches is accepted only if every part was.
     for (const owner of outcome.failed.keys()) outcome.accepted.delete(owner);
     return outcome;
+  }
+
+  /** Packs and submits points; throws the first failure (for small, all-or-nothing submissions). */
+  async submitPoints(points: readonly OwnedPoint[]): Promise<void> {
+    const outcome = await this.submit(packBatches(points));
+    const failure = outcome.failed.values().next();
+    if (!failure.done) throw new UpstreamError(failure.value, { retryable: false });
+  }
+
+  /** Whether Historical Metrics Ingestion is enabled for `metric` (needs an application key). */
+  async historicalEnabled(metric: string): Promise<boolean> {
+    const { mod, conf } = await this.setup();
+    try {
+      await new mod.v2.MetricsApi(conf).getHistoricalMetricsConfiguration({ metricName: metric });
+      return true;
+    } catch (error) {
+      if (error instanceof mod.client.ApiException && error.code === 404) return false;
+      if (error instanceof mod.client.ApiException && error.code === 403) {
+        throw new CredentialError(
+          "datadog",
+          "Datadog rejected the application key (HTTP 403) while checking historical ingestion; check DD_APP_KEY (it needs the late_metrics permission), or unset it to skip the check",
+        );
+      }
+      throw this.classify(error, mod);
+    }
   }
 
   /** `GET /api/v1/validate`: true when the key is valid. */

@@ -1,47 +1,24 @@
-// One `export` run: config → plan → fetch → map → submit → checkpoint (design §1).
-// Jobs run in waves (oldest buckets first); after each wave the accepted buckets are
-// checkpointed, so a crash or a deadline loses at most one wave of work, never a bucket.
-import pLimit from "p-limit";
-import type { Logger } from "pino";
+// One `export` run: config → plan → fetch → map → submit → checkpoint (design §1), then the
+// run's own health series.
 import type { ExportConfig } from "../config/settings.js";
-import { formatDuration } from "../config/time.js";
 import { DatadogSink } from "../datadog/sink.js";
-import { CredentialError } from "../errors.js";
+import { UsageError } from "../errors.js";
+import { selfMetricPoints, type WorkspaceReport } from "../mapping/self.js";
 import {
   DELIVERY_METRICS_LIMITS,
   EVENTS_VOLUME_LIMITS,
   oldestFetchableStart,
   oldestSubmittableTimestamp,
 } from "../plan/limits.js";
-import {
-  advanceWatermarks,
-  FIRST_STAGE,
-  planStream,
-  reconcileWatermarks,
-  type StreamPlan,
-  type Watermarks,
-} from "../plan/schedule.js";
-import { SegmentHttp } from "../segment/http.js";
-import {
-  assertStateWritable,
-  fromWatermarks,
-  loadState,
-  saveState,
-  toWatermarks,
-  type WorkspaceState,
-} from "../state/store.js";
+import { FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
+import { fromWatermarks, toWatermarks, type WorkspaceState } from "../state/store.js";
 import { type Discovery, discover } from "./discover.js";
-import { fetchAndMap, type JobResult } from "./fetch.js";
-import { deliveryJobs, EVENTS_STREAM, eventsJobs, type Job, ownersOfJob } from "./jobs.js";
-import { submitPoints } from "./submit.js";
+import { historicalMetricNames } from "./historical.js";
+import { deliveryJobs, EVENTS_STREAM, eventsJobs, type Job } from "./jobs.js";
+import { openSession, type RunDeps, type Session } from "./session.js";
+import { runWaves, type Stream } from "./waves.js";
 
-export interface RunDeps {
-  /** The clock plans are made with; tests inject one. */
-  now: () => number;
-  logger: Logger;
-  /** Where `--dry-run` writes its NDJSON. */
-  stdout: (text: string) => void;
-}
+export type { RunDeps } from "./session.js";
 
 export interface ExportSummary {
   workspace: string;
@@ -56,34 +33,18 @@ export interface ExportSummary {
   datadogRequests: number;
   segmentCalls: number;
   durationMs: number;
+  lagMs?: number | undefined;
   /** The first few failure messages, for the one-line error. */
   failures: string[];
-}
-
-/** Jobs per wave: ~10 points each, so a wave fills about one Datadog request. */
-const WAVE_SIZE = 1000;
-
-interface Stream {
-  plan: StreamPlan;
-  succeeded: Set<number>;
-  save: (marks: Watermarks) => void;
+  /** Set when SIGINT/SIGTERM, --max-duration or a lost lock stopped the run. */
+  stopped?: string | undefined;
 }
 
 export async function runExport(config: ExportConfig, deps: RunDeps): Promise<ExportSummary> {
   const { logger } = deps;
-  const started = performance.now();
   const now = deps.now();
   const { schedule } = config;
-  if (!config.dryRun) await assertStateWritable(config.statePath);
-  const state = await loadState(config.statePath, schedule.bucketMs);
-
-  const deadline = config.maxDurationMs ? new AbortController() : undefined;
-  // Keep a little of the budget to write the checkpoint after in-flight requests are aborted.
-  const reserveMs = config.maxDurationMs ? Math.min(2_000, config.maxDurationMs / 10) : 0;
-  const deadlineTimer = config.maxDurationMs
-    ? setTimeout(() => deadline?.abort(), Math.max(0, config.maxDurationMs - reserveMs))
-    : undefined;
-
+  const session = await openSession(config, schedule.bucketMs, deps);
   const summary: ExportSummary = {
     workspace: "",
     connections: 0,
@@ -99,113 +60,63 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     durationMs: 0,
     failures: [],
   };
-  const http = new SegmentHttp({
-    baseUrl: config.segment.apiUrl,
-    token: config.segment.token,
-    logger,
-    timeoutMs: config.requestTimeoutMs,
-    ...(deadline ? { signal: deadline.signal } : {}),
-    onCall: () => {
-      summary.segmentCalls += 1;
-    },
-  });
-  const sink =
-    config.dryRun || !config.datadog
-      ? undefined
-      : new DatadogSink({
-          ...config.datadog,
-          logger,
-          timeoutMs: config.requestTimeoutMs,
-          ...(deadline ? { signal: deadline.signal } : {}),
-        });
-
   try {
-    const discovery = await discover(http, config.segment.sources, logger);
+    const discovery = await discover(session.http, config.segment.sources, logger);
     summary.workspace = discovery.workspace.slug;
     summary.connections = discovery.active.length;
-    const ws: WorkspaceState = state.workspaces[discovery.workspace.id] ?? {
+    const ws: WorkspaceState = session.state.workspaces[discovery.workspace.id] ?? {
       slug: discovery.workspace.slug,
       delivery: {},
     };
     ws.slug = discovery.workspace.slug;
-    state.workspaces[discovery.workspace.id] = ws;
+    session.state.workspaces[discovery.workspace.id] = ws;
+    if (schedule.historical) await assertHistoricalEnabled(config, session);
 
-    const streams = planStreams(config, discovery, ws, now, logger, summary);
+    const streams = planStreams(config, discovery, ws, now, deps, summary);
     const jobs = buildJobs(discovery, streams, now);
     logger.debug({ jobs: jobs.length, streams: streams.size }, "planned");
-
-    const limit = pLimit(config.concurrency);
-    const warned = new Set<string>();
-    let credentialError: CredentialError | undefined;
-    for (let i = 0; i < jobs.length; i += WAVE_SIZE) {
-      if (credentialError || deadline?.signal.aborted) {
-        summary.bucketsPending += jobs.slice(i).reduce((n, j) => n + ownersOfJob(j).length, 0);
-        break;
-      }
-      const wave = jobs.slice(i, i + WAVE_SIZE);
-      const context = { http, config, discovery, workspaceSlug: ws.slug, now, logger, warned };
-      const results = await Promise.all(
-        wave.map((job) =>
-          limit(async (): Promise<JobResult> => {
-            if (credentialError || deadline?.signal.aborted) return { job, points: [], skipped: true };
-            try {
-              return await fetchAndMap(job, context);
-            } catch (error) {
-              if (error instanceof CredentialError) credentialError ??= error;
-              return { job, points: [], error: error instanceof Error ? error.message : String(error) };
-            }
-          }),
-        ),
-      );
-      const outcome = await submitPoints(results, { sink, dryRun: config.dryRun, stdout: deps.stdout, logger }).catch(
-        (error: unknown) => {
-          if (error instanceof CredentialError) {
-            credentialError ??= error;
-            return undefined;
-          }
-          throw error;
-        },
-      );
-      if (outcome) {
-        summary.points += outcome.points;
-        summary.datadogRequests += outcome.requests;
-        for (const result of results) {
-          for (const owner of ownersOfJob(result.job)) {
-            const start = Number(owner.slice(owner.lastIndexOf("@") + 1));
-            const failure = outcome.failed.get(owner);
-            if (result.skipped) summary.bucketsPending += 1;
-            else if (failure !== undefined) {
-              summary.bucketsFailed += 1;
-              if (summary.failures.length < 3) summary.failures.push(failure);
-            } else {
-              streams.get(result.job.stream)?.succeeded.add(start);
-              if (isFirstRead(result.job, start)) summary.bucketsExported += 1;
-              else summary.bucketsReread += 1;
-            }
-          }
-        }
-      }
-      if (!config.dryRun) await checkpoint(config.statePath, state, streams);
-    }
-    if (!config.dryRun && jobs.length === 0) await checkpoint(config.statePath, state, streams);
-    if (credentialError) throw credentialError;
-    if (deadline?.signal.aborted && summary.bucketsPending > 0) {
-      logger.warn(
-        { pending: summary.bucketsPending },
-        `--max-duration ${formatDuration(config.maxDurationMs ?? 0)} reached; ${summary.bucketsPending} buckets stay pending for the next run`,
-      );
-    }
+    const totals = await runWaves(jobs, streams, {
+      fetch: { http: session.http, config, discovery, workspaceSlug: ws.slug, now, logger },
+      sink: session.sink,
+      dryRun: config.dryRun,
+      stdout: deps.stdout,
+      logger,
+      concurrency: config.concurrency,
+      stop: session.stop,
+      checkpoint: session.checkpoint,
+      isFirstRead: (job, start) => (job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start)),
+    });
+    Object.assign(summary, {
+      bucketsExported: totals.firstReads,
+      bucketsReread: totals.rereads,
+      bucketsFailed: totals.failed,
+      bucketsPending: totals.pending,
+      points: totals.points,
+      datadogRequests: totals.datadogRequests,
+      failures: totals.failures,
+      lagMs: lagOf(ws, discovery, now),
+    });
+    if (session.stop.aborted)
+      summary.stopped = String((session.stop.reason as Error | undefined)?.message ?? "stopped");
     return summary;
   } finally {
-    if (deadlineTimer) clearTimeout(deadlineTimer);
-    summary.durationMs = Math.round(performance.now() - started);
-    await http.close();
-    await sink?.close();
+    summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
+    summary.durationMs = Math.round(performance.now() - session.started);
+    await session.close();
+    if (!config.dryRun && config.datadog && summary.workspace) await submitSelfMetrics(config, summary, session, deps);
   }
 }
 
-function isFirstRead(job: Job, start: number): boolean {
-  return job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start);
+/** With --historical and an application key, ask Datadog whether it really is enabled (issue #4). */
+async function assertHistoricalEnabled(config: ExportConfig, session: Session): Promise<void> {
+  if (!session.sink || !config.datadog?.appKey) return;
+  for (const metric of historicalMetricNames(config.prefix)) {
+    if (!(await session.sink.historicalEnabled(metric))) {
+      throw new UsageError(
+        `--historical: Historical Metrics Ingestion is not enabled for ${metric}; enable it in Datadog (Metrics → Settings → Historical metrics, for the prefix ${config.prefix}.) or run without --historical`,
+      );
+    }
+  }
 }
 
 /** Plans every stream, drops state of connections that disappeared, and reports missed buckets. */
@@ -214,10 +125,11 @@ function planStreams(
   discovery: Discovery,
   ws: WorkspaceState,
   now: number,
-  logger: Logger,
+  deps: RunDeps,
   summary: ExportSummary,
 ): Map<string, Stream> {
   const { schedule } = config;
+  const { logger } = deps;
   const streams = new Map<string, Stream>();
   const submittable = schedule.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
   const active = new Set(discovery.active.map((c) => c.key));
@@ -248,7 +160,7 @@ function planStreams(
           from: new Date(stage.outOfReachFrom).toISOString(),
           to: new Date(stage.from).toISOString(),
         },
-        `${stage.outOfReach} buckets of ${label} were never exported and are out of reach: ${why}`,
+        `${stage.outOfReach} buckets of ${label} were never exported and are now out of reach: ${why}`,
       );
     }
     streams.set(key, { plan, succeeded: new Set(), save });
@@ -287,7 +199,45 @@ function buildJobs(discovery: Discovery, streams: Map<string, Stream>, now: numb
   return jobs.sort((a, b) => a.start - b.start || a.stream.localeCompare(b.stream));
 }
 
-async function checkpoint(path: string, state: import("../state/store.js").State, streams: Map<string, Stream>) {
-  for (const stream of streams.values()) stream.save(advanceWatermarks(stream.plan, stream.succeeded));
-  await saveState(path, state);
+/** The lag of the slowest stream: now minus the end of the newest bucket it has first-read. */
+function lagOf(ws: WorkspaceState, discovery: Discovery, now: number): number | undefined {
+  const ends = discovery.active
+    .map((c) => toWatermarks(ws.delivery[c.key]?.stages)?.[FIRST_STAGE])
+    .concat(toWatermarks(ws.events?.stages)?.[FIRST_STAGE])
+    .filter((v): v is number => v !== undefined);
+  return ends.length === 0 ? undefined : now - Math.min(...ends);
+}
+
+/**
+ * Best effort, on a sink of its own (the run's may be stopped by the deadline): a failure here is
+ * logged and changes neither the exit code nor the checkpoint.
+ */
+async function submitSelfMetrics(config: ExportConfig, summary: ExportSummary, session: Session, deps: RunDeps) {
+  if (!config.datadog) return;
+  const workspace: WorkspaceReport = {
+    slug: summary.workspace,
+    exported: summary.bucketsExported,
+    reread: summary.bucketsReread,
+    missed: summary.bucketsMissed,
+    failed: summary.bucketsFailed,
+    lagS: summary.lagMs === undefined ? undefined : Math.round(summary.lagMs / 1000),
+  };
+  const points = selfMetricPoints({
+    prefix: config.prefix,
+    tags: config.tags,
+    command: "export",
+    timestamp: Math.floor(deps.now() / 1000),
+    durationS: summary.durationMs / 1000,
+    segmentCalls: session.segmentCalls,
+    pointsSubmitted: summary.points,
+    workspaces: [workspace],
+  });
+  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 5_000, retries: 1 });
+  try {
+    await sink.submitPoints(points.map((p) => ({ ...p, owner: "self" })));
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not submit the exporter's own metrics");
+  } finally {
+    await sink.close();
+  }
 }

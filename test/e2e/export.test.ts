@@ -21,6 +21,11 @@ afterEach(async () => {
   await emulators.close();
 });
 
+/** Everything but the exporter's own health series. */
+function dataPoints() {
+  return emulators.datadog.store.all().filter((p) => !p.metric.startsWith("segment_exporter.exporter."));
+}
+
 function firstRunWindow(config: ReturnType<typeof exportConfig>) {
   const { schedule } = config;
   return {
@@ -89,21 +94,42 @@ describe("export end to end", () => {
     expect(tagged?.tags).toContain(`destination:${webhooks?.catalog.name.toLowerCase()}`);
   });
 
-  it("a second run right after changes no stored value and sends nothing", async () => {
+  it("a second run right after changes no stored value and sends no data", async () => {
     const config = exportConfig(emulators);
     await runExport(
       config,
       deps(() => now),
     );
-    const before = JSON.stringify(emulators.datadog.store.all());
+    const before = JSON.stringify(dataPoints());
     const requests = emulators.datadog.requests.length;
     const second = await runExport(
       config,
       deps(() => now),
     );
-    expect(JSON.stringify(emulators.datadog.store.all())).toBe(before);
-    expect(emulators.datadog.requests.length).toBe(requests);
+    expect(JSON.stringify(dataPoints())).toBe(before);
+    // Only the run's own health series were sent.
+    expect(emulators.datadog.requests.length).toBe(requests + 1);
     expect(second.bucketsExported + second.bucketsReread).toBe(0);
+  });
+
+  it("submits the exporter's own health series", async () => {
+    const config = exportConfig(emulators, { tags: ["env:test"] });
+    await runExport(
+      config,
+      deps(() => now),
+    );
+    const self = emulators.datadog.store.all().filter((p) => p.metric.startsWith("segment_exporter.exporter."));
+    const byName = (m: string) => self.filter((p) => p.metric === `segment_exporter.exporter.${m}`);
+    expect(byName("heartbeat")).toEqual([expect.objectContaining({ value: 1, type: 3, timestamp: NOW / 1000 })]);
+    expect(byName("heartbeat")[0]?.tags).toEqual(["command:export", "env:test"]);
+    expect(byName("buckets.exported")[0]).toMatchObject({ value: 70, type: 1 });
+    expect(byName("buckets.exported")[0]?.tags).toContain("workspace:emulated-workspace");
+    const calls = byName("segment.calls");
+    expect(calls.reduce((n, p) => n + p.value, 0)).toBe(64);
+    expect(calls.find((p) => p.tags.includes("endpoint:delivery-metrics"))).toMatchObject({ value: 60 });
+    // Lag: now (10:07:30) minus the end of the newest exported bucket (10:05).
+    expect(byName("lag")[0]?.value).toBe(150);
+    expect(byName("points.submitted")[0]?.value).toBe(60 * 10 + 40);
   });
 
   it("a re-export overwrites the same points instead of adding to them", async () => {
@@ -112,13 +138,13 @@ describe("export end to end", () => {
       config,
       deps(() => now),
     );
-    const before = new Map(emulators.datadog.store.all().map((p) => [`${p.metric}|${p.tags}|${p.timestamp}`, p.value]));
+    const before = new Map(dataPoints().map((p) => [`${p.metric}|${p.tags}|${p.timestamp}`, p.value]));
     // A lost state file: the same buckets are exported again.
     await runExport(
       { ...config, statePath: `${config.statePath}.other` },
       deps(() => now),
     );
-    const after = emulators.datadog.store.all();
+    const after = dataPoints();
     expect(after.length).toBe(before.size);
     for (const p of after) {
       expect(p.value).toBe(before.get(`${p.metric}|${p.tags}|${p.timestamp}`));

@@ -1,0 +1,97 @@
+// What every run needs around its jobs: the state file (and its lock), the Segment client, the
+// Datadog sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
+import type { Logger } from "pino";
+import type { CommonConfig } from "../config/settings.js";
+import { DatadogSink } from "../datadog/sink.js";
+import { PartialFailureError } from "../errors.js";
+import { SegmentHttp } from "../segment/http.js";
+import { acquireLock, type Lock } from "../state/lock.js";
+import { assertStateWritable, loadState, type State, saveState } from "../state/store.js";
+
+export interface RunDeps {
+  /** The clock plans are made with; tests inject one. */
+  now: () => number;
+  logger: Logger;
+  /** Where `--dry-run` and `--json` write. */
+  stdout: (text: string) => void;
+  /** Aborted by SIGINT/SIGTERM (the CLI wires it). */
+  signal?: AbortSignal;
+  /** Lock staleness; tests shorten it. */
+  lockStaleMs?: number;
+}
+
+export interface Session {
+  http: SegmentHttp;
+  sink: DatadogSink | undefined;
+  state: State;
+  stop: AbortSignal;
+  /** `endpoint status` → count, for the self-metrics. */
+  segmentCalls: Map<string, number>;
+  started: number;
+  checkpoint(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openSession(
+  config: CommonConfig & { maxDurationMs?: number | undefined },
+  bucketMs: number,
+  deps: RunDeps,
+): Promise<Session> {
+  const started = performance.now();
+  // Everything that can be exit 2 is checked before the lock and before any request.
+  if (!config.dryRun) await assertStateWritable(config.statePath);
+  let lock: Lock | undefined;
+  if (!config.dryRun) lock = await acquireLock(config.statePath, deps.lockStaleMs);
+  try {
+    // Read the state only under the lock: another run may just have written it.
+    const state = await loadState(config.statePath, bucketMs);
+    const signals: AbortSignal[] = [];
+    if (deps.signal) signals.push(deps.signal);
+    if (lock) signals.push(lock.lost);
+    // Keep a little of the budget to write the checkpoint after in-flight requests are aborted.
+    if (config.maxDurationMs) {
+      const reserve = Math.min(2_000, config.maxDurationMs / 10);
+      signals.push(AbortSignal.timeout(Math.max(1, config.maxDurationMs - reserve)));
+    }
+    const stop = AbortSignal.any(signals);
+    const segmentCalls = new Map<string, number>();
+    const http = new SegmentHttp({
+      baseUrl: config.segment.apiUrl,
+      token: config.segment.token,
+      logger: deps.logger,
+      timeoutMs: config.requestTimeoutMs,
+      signal: stop,
+      onCall: (endpoint, status) => {
+        const key = `${endpoint} ${status}`;
+        segmentCalls.set(key, (segmentCalls.get(key) ?? 0) + 1);
+      },
+    });
+    const sink =
+      config.dryRun || !config.datadog
+        ? undefined
+        : new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: config.requestTimeoutMs, signal: stop });
+    return {
+      http,
+      sink,
+      state,
+      stop,
+      segmentCalls,
+      started,
+      checkpoint: async () => {
+        if (config.dryRun) return;
+        // A lost lock may already belong to another run: its state must not be overwritten.
+        if (lock?.lost.aborted)
+          throw new PartialFailureError(`lost the lock on ${config.statePath}; stopped without writing the state`);
+        await saveState(config.statePath, state);
+      },
+      close: async () => {
+        await http.close();
+        await sink?.close();
+        await lock?.release();
+      },
+    };
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+}
