@@ -8,14 +8,18 @@ import { type ExportSummary, runExport } from "../run/export.js";
 import { stopOnSignals } from "../run/signals.js";
 import { addDatadogOptions, addScheduleOptions, addSegmentOptions } from "./options.js";
 
-export function exportFailure(summary: ExportSummary): PartialFailureError | undefined {
+export function exportFailure(
+  summary: Pick<ExportSummary, "bucketsFailed" | "bucketsPending" | "failures" | "stopped">,
+  resume = "the next run",
+): PartialFailureError | undefined {
   if (summary.bucketsFailed === 0 && summary.bucketsPending === 0) return undefined;
   const parts = [];
   if (summary.bucketsFailed > 0) parts.push(`${summary.bucketsFailed} buckets failed after retries`);
-  if (summary.bucketsPending > 0)
-    parts.push(`${summary.bucketsPending} buckets were not reached before --max-duration`);
+  if (summary.bucketsPending > 0) {
+    parts.push(`${summary.bucketsPending} buckets were not reached (${summary.stopped ?? "stopped"})`);
+  }
   const first = summary.failures[0] ? `; first error: ${summary.failures[0]}` : "";
-  return new PartialFailureError(`${parts.join(" and ")}; they stay pending for the next run${first}`);
+  return new PartialFailureError(`${parts.join(" and ")}; they stay pending for ${resume}${first}`);
 }
 
 export function registerExport(program: Command): void {

@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
+import { registerBackfill } from "./backfill.js";
 import { registerDemo } from "./demo.js";
 import { registerDestinations } from "./destinations.js";
 import { describeFailure, PROGRAM } from "./errors.js";
@@ -25,6 +26,7 @@ Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_SI
 Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
     );
   registerExport(program);
+  registerBackfill(program);
   registerDestinations(program);
   registerDemo(program);
   registerSandbox(program);

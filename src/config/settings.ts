@@ -5,10 +5,11 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
+import { type BackfillWindow, validateBackfillWindow } from "../plan/backfill.js";
 import { AGE_MARGIN_MS, DATADOG_MAX_AGE_MS } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
 import type { EventGroup } from "../segment/events.js";
-import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList } from "./time.js";
+import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList, parseTime } from "./time.js";
 import {
   checkSecret,
   parseMetricPrefix,
@@ -225,10 +226,8 @@ export function resolveCommon(
   };
 }
 
-/** Bucket, delay and re-read ages, checked against both APIs' limits (README: the read schedule). */
-export function resolveSchedule(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): Schedule {
-  const env = envSchema.parse(rawEnv);
-  const historical = flags.historical === true;
+/** `--bucket`: whole minutes that divide a day, 1m to 1d, so buckets tile days and hours evenly. */
+export function resolveBucket(flags: { bucket?: string | undefined }, env: Env): number {
   const bucketRaw = pick(
     flag(flags.bucket, "--bucket"),
     flag(env.SEGMENT_EXPORTER_BUCKET, "SEGMENT_EXPORTER_BUCKET"),
@@ -242,6 +241,14 @@ export function resolveSchedule(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): 
       `${bucketRaw.from}: '${bucketRaw.value}' is not a usable bucket; use whole minutes that divide a day, from 1m to 1d (e.g. 1m, 5m, 15m, 1h)`,
     );
   }
+  return bucketMs;
+}
+
+/** Bucket, delay and re-read ages, checked against both APIs' limits (README: the read schedule). */
+export function resolveSchedule(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): Schedule {
+  const env = envSchema.parse(rawEnv);
+  const historical = flags.historical === true;
+  const bucketMs = resolveBucket(flags, env);
   const delayRaw = pick(flag(flags.delay, "--delay"), flag(env.SEGMENT_EXPORTER_DELAY, "SEGMENT_EXPORTER_DELAY")) ?? {
     value: DEFAULT_DELAY,
     from: "--delay",
@@ -290,9 +297,8 @@ const EVENT_GROUPS: Record<string, EventGroup> = {
   event_type: "eventType",
 };
 
-export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
-  const schedule = resolveSchedule(flags, rawEnv);
-  const common = resolveCommon(flags, rawEnv);
+/** Options both `export` and `backfill` take beside the schedule. */
+function resolveRunOptions(flags: ExportFlags) {
   const maxDurationMs = flags.maxDuration ? parseDuration(flags.maxDuration, "--max-duration") : undefined;
   if (maxDurationMs === 0) throw new UsageError("--max-duration: use at least 1s");
   const eventsGroupBy = splitList(flags.eventsGroupBy).map((g) => {
@@ -300,11 +306,49 @@ export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): Ex
     if (!group) throw new UsageError(`--events-group-by: '${g}' is not a grouping; use event_name, event_type or both`);
     return group;
   });
-  return {
-    ...common,
-    schedule,
-    maxDurationMs,
-    eventVolume: flags.eventVolume !== false,
-    eventsGroupBy: [...new Set(eventsGroupBy)],
-  };
+  return { maxDurationMs, eventVolume: flags.eventVolume !== false, eventsGroupBy: [...new Set(eventsGroupBy)] };
+}
+
+export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
+  const schedule = resolveSchedule(flags, rawEnv);
+  const common = resolveCommon(flags, rawEnv);
+  return { ...common, schedule, ...resolveRunOptions(flags) };
+}
+
+export interface BackfillConfig extends CommonConfig {
+  window: BackfillWindow;
+  /** Bucket length and --historical; re-read ages play no part in a backfill. */
+  schedule: Schedule;
+  maxDurationMs?: number | undefined;
+  eventVolume: boolean;
+  eventsGroupBy: EventGroup[];
+}
+
+export interface BackfillFlags extends ExportFlags {
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+/** The whole backfill is validated here, window included, before the lock and any request. */
+export function resolveBackfill(flags: BackfillFlags, rawEnv: NodeJS.ProcessEnv, now: number): BackfillConfig {
+  const env = envSchema.parse(rawEnv);
+  const bucketMs = resolveBucket(flags, env);
+  const historical = flags.historical === true;
+  if (flags.from === undefined)
+    throw new UsageError("--from is required; e.g. --from -6h or --from 2026-11-24T00:00:00Z");
+  const from = parseTime(flags.from, now, "--from");
+  const to = parseTime(flags.to ?? "now", now, "--to");
+  const options = resolveRunOptions(flags);
+  const common = resolveCommon(flags, rawEnv);
+  const window = validateBackfillWindow({
+    from,
+    to,
+    now,
+    bucketMs,
+    historical,
+    eventVolume: options.eventVolume,
+    prefix: common.prefix,
+  });
+  return { ...common, ...options, window, schedule: { bucketMs, delayMs: 0, rereadMs: [], historical } };
 }

@@ -1,9 +1,6 @@
 // One `export` run: config → plan → fetch → map → submit → checkpoint (design §1), then the
 // run's own health series.
 import type { ExportConfig } from "../config/settings.js";
-import { DatadogSink } from "../datadog/sink.js";
-import { UsageError } from "../errors.js";
-import { selfMetricPoints, type WorkspaceReport } from "../mapping/self.js";
 import {
   DELIVERY_METRICS_LIMITS,
   EVENTS_VOLUME_LIMITS,
@@ -13,9 +10,10 @@ import {
 import { FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
 import { fromWatermarks, toWatermarks, type WorkspaceState } from "../state/store.js";
 import { type Discovery, discover } from "./discover.js";
-import { historicalMetricNames } from "./historical.js";
+import { assertHistoricalEnabled } from "./historical.js";
 import { deliveryJobs, EVENTS_STREAM, eventsJobs, type Job } from "./jobs.js";
-import { openSession, type RunDeps, type Session } from "./session.js";
+import { submitSelfMetrics } from "./self.js";
+import { openSession, type RunDeps } from "./session.js";
 import { runWaves, type Stream } from "./waves.js";
 
 export type { RunDeps } from "./session.js";
@@ -76,7 +74,7 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     const jobs = buildJobs(discovery, streams, now);
     logger.debug({ jobs: jobs.length, streams: streams.size }, "planned");
     const totals = await runWaves(jobs, streams, {
-      fetch: { http: session.http, config, discovery, workspaceSlug: ws.slug, now, logger },
+      fetch: { http: session.http, config, discovery, workspaceSlug: ws.slug, clock: deps.now, logger },
       sink: session.sink,
       dryRun: config.dryRun,
       stdout: deps.stdout,
@@ -103,18 +101,8 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
     summary.durationMs = Math.round(performance.now() - session.started);
     await session.close();
-    if (!config.dryRun && config.datadog && summary.workspace) await submitSelfMetrics(config, summary, session, deps);
-  }
-}
-
-/** With --historical and an application key, ask Datadog whether it really is enabled (issue #4). */
-async function assertHistoricalEnabled(config: ExportConfig, session: Session): Promise<void> {
-  if (!session.sink || !config.datadog?.appKey) return;
-  for (const metric of historicalMetricNames(config.prefix)) {
-    if (!(await session.sink.historicalEnabled(metric))) {
-      throw new UsageError(
-        `--historical: Historical Metrics Ingestion is not enabled for ${metric}; enable it in Datadog (Metrics → Settings → Historical metrics, for the prefix ${config.prefix}.) or run without --historical`,
-      );
+    if (!config.dryRun && summary.workspace) {
+      await submitSelfMetrics(config, "export", summary, session, deps);
     }
   }
 }
@@ -206,38 +194,4 @@ function lagOf(ws: WorkspaceState, discovery: Discovery, now: number): number | 
     .concat(toWatermarks(ws.events?.stages)?.[FIRST_STAGE])
     .filter((v): v is number => v !== undefined);
   return ends.length === 0 ? undefined : now - Math.min(...ends);
-}
-
-/**
- * Best effort, on a sink of its own (the run's may be stopped by the deadline): a failure here is
- * logged and changes neither the exit code nor the checkpoint.
- */
-async function submitSelfMetrics(config: ExportConfig, summary: ExportSummary, session: Session, deps: RunDeps) {
-  if (!config.datadog) return;
-  const workspace: WorkspaceReport = {
-    slug: summary.workspace,
-    exported: summary.bucketsExported,
-    reread: summary.bucketsReread,
-    missed: summary.bucketsMissed,
-    failed: summary.bucketsFailed,
-    lagS: summary.lagMs === undefined ? undefined : Math.round(summary.lagMs / 1000),
-  };
-  const points = selfMetricPoints({
-    prefix: config.prefix,
-    tags: config.tags,
-    command: "export",
-    timestamp: Math.floor(deps.now() / 1000),
-    durationS: summary.durationMs / 1000,
-    segmentCalls: session.segmentCalls,
-    pointsSubmitted: summary.points,
-    workspaces: [workspace],
-  });
-  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 5_000, retries: 1 });
-  try {
-    await sink.submitPoints(points.map((p) => ({ ...p, owner: "self" })));
-  } catch (error) {
-    deps.logger.warn({ err: error }, "could not submit the exporter's own metrics");
-  } finally {
-    await sink.close();
-  }
 }

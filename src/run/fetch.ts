@@ -7,6 +7,7 @@ import { mapDeliverySummary } from "../mapping/delivery.js";
 import { mapEventVolume } from "../mapping/events.js";
 import { connectionTags, sourceTags } from "../mapping/tags.js";
 import type { MappingWarning } from "../mapping/types.js";
+import { DELIVERY_METRICS_LIMITS, granularityFor } from "../plan/limits.js";
 import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
 import type { SegmentHttp } from "../segment/http.js";
@@ -18,7 +19,8 @@ export interface FetchContext {
   config: Pick<ExportConfig, "prefix" | "tags" | "schedule" | "eventsGroupBy" | "segment">;
   discovery: Discovery;
   workspaceSlug: string;
-  now: number;
+  /** Granularity is chosen when a request is sent: a long run ages its buckets. */
+  clock: () => number;
   logger: Logger;
   /** Warning keys already logged by this process. */
   warned: Set<string>;
@@ -43,12 +45,15 @@ function warnOnce(ctx: FetchContext, warnings: readonly MappingWarning[]): void 
 
 async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobResult> {
   const { connection } = job;
+  const granularity =
+    granularityFor(DELIVERY_METRICS_LIMITS, job.start, job.end - job.start, ctx.clock())?.granularity ??
+    job.granularity;
   const summary = await getDeliverySummary(ctx.http, {
     sourceId: connection.source.id,
     destinationId: connection.destination.id,
     start: job.start,
     end: job.end,
-    granularity: job.granularity,
+    granularity,
   });
   const mapped = mapDeliverySummary(summary.metrics, {
     prefix: ctx.config.prefix,

@@ -1,7 +1,22 @@
 // The metric names whose historical ingestion `--historical` relies on: every series stamped at a
 // bucket start (usage gauges are stamped at run time and never old).
+import type { CommonConfig } from "../config/settings.js";
+import { UsageError } from "../errors.js";
 import { DELIVERY_SERIES } from "../mapping/delivery.js";
+import type { Session } from "./session.js";
 
 export function historicalMetricNames(prefix: string): string[] {
   return [...Object.values(DELIVERY_SERIES).map((s) => `${prefix}.${s.suffix}`), `${prefix}.events.volume`];
+}
+
+/** With --historical and an application key, ask Datadog whether it really is enabled (issue #4). */
+export async function assertHistoricalEnabled(config: CommonConfig, session: Session): Promise<void> {
+  if (!session.sink || !config.datadog?.appKey) return;
+  for (const metric of historicalMetricNames(config.prefix)) {
+    if (!(await session.sink.historicalEnabled(metric))) {
+      throw new UsageError(
+        `--historical: Historical Metrics Ingestion is not enabled for ${metric}; enable it in Datadog (Metrics → Settings → Historical metrics, for the prefix ${config.prefix}.) or run without --historical`,
+      );
+    }
+  }
 }

@@ -21,15 +21,24 @@ const workspaceStateSchema = z.object({
   usage: z.object({ lastDay: z.string() }).optional(),
 });
 
+/** An unfinished backfill: its window and, per `<workspace id>:<stream>`, the end of what is done. */
+const backfillStateSchema = z.object({
+  id: z.string(),
+  from: isoTime,
+  to: isoTime,
+  streams: z.record(z.string(), isoTime).default({}),
+});
+
 const stateSchema = z.object({
   version: z.number().int(),
   bucket: z.string(),
   updatedAt: isoTime.optional(),
   workspaces: z.record(z.string(), workspaceStateSchema).default({}),
-  backfill: z.unknown().optional(),
+  backfill: backfillStateSchema.optional(),
 });
 
 export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
+export type BackfillState = z.infer<typeof backfillStateSchema>;
 export type State = z.infer<typeof stateSchema>;
 
 export function emptyState(bucketMs: number): State {

@@ -1,0 +1,92 @@
+// The window of a `backfill` (pure): validated against both APIs' limits before any request, and
+// planned as one single-stage stream per connection whose watermark makes the backfill resumable.
+import { formatDuration, isoSeconds } from "../config/time.js";
+import { UsageError } from "../errors.js";
+import { alignDown } from "./buckets.js";
+import {
+  AGE_MARGIN_MS,
+  DELIVERY_METRICS_LIMITS,
+  EVENTS_VOLUME_LIMITS,
+  type GranularityLimit,
+  oldestFetchableStart,
+  oldestSubmittableTimestamp,
+} from "./limits.js";
+import type { StreamPlan } from "./schedule.js";
+
+export const BACKFILL_STAGE = "backfill";
+
+export interface BackfillWindow {
+  /** First bucket start (aligned). */
+  start: number;
+  /** End of the last complete bucket (aligned). */
+  end: number;
+}
+
+export interface BackfillRequest {
+  from: number;
+  to: number;
+  now: number;
+  bucketMs: number;
+  historical: boolean;
+  eventVolume: boolean;
+  prefix: string;
+}
+
+function widest(limits: readonly GranularityLimit[]): GranularityLimit | undefined {
+  return [...limits].sort((a, b) => b.oldestStartMs - a.oldestStartMs)[0];
+}
+
+export function validateBackfillWindow(req: BackfillRequest): BackfillWindow {
+  const { from, to, now, bucketMs } = req;
+  if (from > now) throw new UsageError(`--from: ${isoSeconds(from)} is in the future; a backfill covers the past`);
+  if (to > now) throw new UsageError(`--to: ${isoSeconds(to)} is in the future; use --to now or an earlier time`);
+  if (from >= to) throw new UsageError(`--from ${isoSeconds(from)} must be before --to ${isoSeconds(to)}`);
+  const start = alignDown(from, bucketMs);
+  const end = Math.min(alignDown(to, bucketMs), alignDown(now, bucketMs));
+  if (end <= start) {
+    throw new UsageError(
+      `--from/--to: the window holds no complete ${formatDuration(bucketMs)} bucket; widen it or use a shorter --bucket`,
+    );
+  }
+  const delivery = widest(DELIVERY_METRICS_LIMITS.filter((l) => l.maxRangeMs >= bucketMs));
+  const deliveryOldest = oldestFetchableStart(DELIVERY_METRICS_LIMITS, bucketMs, now);
+  if (start < deliveryOldest) {
+    throw new UsageError(
+      `--from: ${isoSeconds(start)} is older than Segment serves delivery metrics (${delivery?.granularity} granularity, ${formatDuration(delivery?.oldestStartMs ?? 0)} back, ${formatDuration(AGE_MARGIN_MS)} margin); the oldest allowed start is ${isoSeconds(alignUpTo(deliveryOldest, bucketMs))}`,
+    );
+  }
+  if (req.eventVolume) {
+    const usable = EVENTS_VOLUME_LIMITS.filter((l) => bucketMs % l.stepMs === 0);
+    const events = widest(usable);
+    const eventsOldest = oldestFetchableStart(usable, 0, now);
+    if (start < eventsOldest) {
+      throw new UsageError(
+        `--from: ${isoSeconds(start)} is older than Segment serves event volume for ${formatDuration(bucketMs)} buckets (${events?.granularity} points, ${formatDuration(events?.oldestStartMs ?? 0)} back); the oldest allowed start is ${isoSeconds(alignUpTo(eventsOldest, bucketMs))}; use --bucket 1h (hourly points reach back 7 days), or --no-event-volume`,
+      );
+    }
+  }
+  if (!req.historical && start < oldestSubmittableTimestamp(now)) {
+    throw new UsageError(
+      `--from: points older than 1h are dropped by Datadog unless Historical Metrics Ingestion is on; enable it (Datadog → Metrics → Settings → Historical metrics, for the prefix ${req.prefix}.) and pass --historical, or start at ${isoSeconds(alignUpTo(oldestSubmittableTimestamp(now), bucketMs))} or later`,
+    );
+  }
+  return { start, end };
+}
+
+function alignUpTo(ms: number, bucketMs: number): number {
+  return Math.ceil(ms / bucketMs) * bucketMs;
+}
+
+/** Every bucket of the window after `doneUntil` (where an interrupted backfill stopped). */
+export function planBackfillStream(window: BackfillWindow, bucketMs: number, doneUntil?: number): StreamPlan {
+  const from = Math.min(Math.max(doneUntil ?? window.start, window.start), window.end);
+  const tasks = [];
+  for (let start = from; start + bucketMs <= window.end; start += bucketMs) {
+    tasks.push({ start, end: start + bucketMs, stages: [BACKFILL_STAGE], firstRead: true });
+  }
+  return {
+    tasks,
+    bucketMs,
+    stages: [{ key: BACKFILL_STAGE, from, to: window.end, outOfReach: 0, outOfReachFrom: from }],
+  };
+}

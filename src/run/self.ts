@@ -1,0 +1,54 @@
+// Sends a run's health series. Best effort, on a sink of its own (the run's may be stopped by the
+// deadline): a failure here is logged and changes neither the exit code nor the checkpoint.
+import type { CommonConfig } from "../config/settings.js";
+import { DatadogSink } from "../datadog/sink.js";
+import { selfMetricPoints } from "../mapping/self.js";
+import type { RunDeps, Session } from "./session.js";
+
+export interface RunCounts {
+  workspace: string;
+  bucketsExported: number;
+  bucketsReread: number;
+  bucketsMissed: number;
+  bucketsFailed: number;
+  points: number;
+  durationMs: number;
+  lagMs?: number | undefined;
+}
+
+export async function submitSelfMetrics(
+  config: CommonConfig,
+  command: string,
+  counts: RunCounts,
+  session: Session,
+  deps: RunDeps,
+): Promise<void> {
+  if (!config.datadog) return;
+  const points = selfMetricPoints({
+    prefix: config.prefix,
+    tags: config.tags,
+    command,
+    timestamp: Math.floor(deps.now() / 1000),
+    durationS: counts.durationMs / 1000,
+    segmentCalls: session.segmentCalls,
+    pointsSubmitted: counts.points,
+    workspaces: [
+      {
+        slug: counts.workspace,
+        exported: counts.bucketsExported,
+        reread: counts.bucketsReread,
+        missed: counts.bucketsMissed,
+        failed: counts.bucketsFailed,
+        lagS: counts.lagMs === undefined ? undefined : Math.round(counts.lagMs / 1000),
+      },
+    ],
+  });
+  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 5_000, retries: 1 });
+  try {
+    await sink.submitPoints(points.map((p) => ({ ...p, owner: "self" })));
+  } catch (error) {
+    deps.logger.warn({ err: error }, "could not submit the exporter's own metrics");
+  } finally {
+    await sink.close();
+  }
+}
