@@ -37,10 +37,13 @@ export interface BackfillHooks {
   onProgress?: (buckets: number) => void;
 }
 
-/** Same window, sources and options → same id → resume; anything else starts over. */
+/**
+ * Same sources and options → same id. The window is not part of it: rerunning `--from -48h` a few
+ * minutes later asks for a slightly later window, and since a backfill runs oldest first, what an
+ * interrupted run finished is still done for any window that does not start earlier.
+ */
 function backfillId(config: BackfillConfig): string {
   const key = JSON.stringify([
-    config.window,
     config.schedule.bucketMs,
     [...config.segment.sources].sort(),
     config.eventVolume,
@@ -86,14 +89,16 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
 
     const id = backfillId(config);
     const previous = session.state.backfill;
-    if (previous && previous.id !== id) {
+    const resumable = previous?.id === id && Date.parse(previous.from) <= config.window.start;
+    if (previous && !resumable) {
       logger.warn(
         { from: previous.from, to: previous.to },
-        "an unfinished backfill of another window is replaced by this one; rerun it afterwards to finish it",
+        "an unfinished backfill with other options or an earlier window is replaced by this one; rerun it afterwards to finish it",
       );
     }
-    const progress: BackfillState =
-      previous?.id === id ? previous : { id, from: summary.from, to: summary.to, streams: {} };
+    const progress: BackfillState = resumable
+      ? { ...previous, from: summary.from, to: summary.to }
+      : { id, from: summary.from, to: summary.to, streams: {} };
     session.state.backfill = progress;
 
     const streams = new Map<string, Stream>();
