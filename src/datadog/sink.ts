@@ -32,16 +32,23 @@ export interface BatchOutcome {
   requests: number;
 }
 
-type DatadogModule = typeof import("@datadog/datadog-api-client");
-type Configuration = import("@datadog/datadog-api-client").client.Configuration;
+type DatadogModule = typeof import("./client.js");
+type Configuration = import("./client.js").Configuration;
 
+// The built bundle (`npm run build`); from source (tests) the deep imports themselves.
+const BUNDLE = "./client.bundle.js";
 let modulePromise: Promise<DatadogModule> | undefined;
 export function loadDatadogClient(): Promise<DatadogModule> {
-  modulePromise ??= import("@datadog/datadog-api-client").then((mod) => {
-    // The client logs network errors with stacks on its own; we report failures ourselves.
-    mod.logger.setLevel("silent");
-    return mod;
-  });
+  modulePromise ??= (import(BUNDLE) as Promise<DatadogModule>)
+    .catch((error: { code?: string }) => {
+      if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
+      return import("./client.js");
+    })
+    .then((mod) => {
+      // The client logs network errors with stacks on its own; we report failures ourselves.
+      mod.logger.setLevel("silent");
+      return mod;
+    });
   return modulePromise;
 }
 
@@ -65,9 +72,9 @@ export class DatadogSink {
       const { apiKey, appKey, apiUrl, site, timeoutMs = 30_000 } = this.options;
       const dispatcher = this.dispatcher;
       const runSignal = this.options.signal;
-      const conf = mod.client.createConfiguration({
+      const conf = mod.createConfiguration({
         authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
-        ...(apiUrl ? { baseServer: new mod.client.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
+        ...(apiUrl ? { baseServer: new mod.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
         // A per-request timeout must be made per call: the client's httpConfig.signal is one
         // signal for the whole configuration (reference §7.7).
         fetch: (url: string, init: Record<string, unknown>) =>
@@ -89,7 +96,7 @@ export class DatadogSink {
   /** One request; throws CredentialError on 403, UpstreamError otherwise. */
   private async post(batch: Batch): Promise<void> {
     const { mod, conf } = await this.setup();
-    const api = new mod.v2.MetricsApi(conf);
+    const api = new mod.MetricsApi(conf);
     try {
       await api.submitMetrics({
         // The payload already has the wire shape; the client's models use the same field names here.
@@ -103,7 +110,7 @@ export class DatadogSink {
   }
 
   private classify(error: unknown, mod: DatadogModule): Error {
-    if (error instanceof mod.client.ApiException) {
+    if (error instanceof mod.ApiException) {
       const status = error.code;
       this.options.onSubmit?.(status);
       if (status === 403) {
@@ -183,11 +190,11 @@ export class DatadogSink {
   async historicalEnabled(metric: string): Promise<boolean> {
     const { mod, conf } = await this.setup();
     try {
-      await new mod.v2.MetricsApi(conf).getHistoricalMetricsConfiguration({ metricName: metric });
+      await new mod.MetricsApi(conf).getHistoricalMetricsConfiguration({ metricName: metric });
       return true;
     } catch (error) {
-      if (error instanceof mod.client.ApiException && error.code === 404) return false;
-      if (error instanceof mod.client.ApiException && error.code === 403) {
+      if (error instanceof mod.ApiException && error.code === 404) return false;
+      if (error instanceof mod.ApiException && error.code === 403) {
         throw new CredentialError(
           "datadog",
           "Datadog rejected the application key (HTTP 403) while checking historical ingestion; check DD_APP_KEY (it needs the late_metrics permission), or unset it to skip the check",
@@ -201,7 +208,7 @@ export class DatadogSink {
   async validateKey(): Promise<boolean> {
     const { mod, conf } = await this.setup();
     try {
-      const answer = await new mod.v1.AuthenticationApi(conf).validate();
+      const answer = await new mod.AuthenticationApi(conf).validate();
       return answer.valid === true;
     } catch (error) {
       const classified = this.classify(error, mod);
