@@ -38,6 +38,7 @@ export function registerDemo(program: Command): void {
           logLevel: (flags.logLevel as LogLevel | undefined) ?? "warn",
           concurrency: 8,
           requestTimeoutMs: 10_000,
+          rateLimits: {},
           schedule,
           eventVolume: true,
           eventsGroupBy: [],

@@ -9,6 +9,11 @@ export function addSegmentOptions(cmd: Command): Command {
     .option("--segment-token-file <file>", "read the Segment token from a file (else env SEGMENT_TOKEN)")
     .option("--source <id-or-slug>", "only this source (repeatable; default: every source)", collect)
     .option("--concurrency <n>", "Segment requests in flight at once (default 8)")
+    .option(
+      "--rate-limit <endpoint=n>",
+      "a fixed Segment limit per minute for an endpoint (repeatable); events-volume=60 is built in, others follow X-RateLimit-Remaining",
+      collect,
+    )
     .option("--request-timeout <duration>", "timeout of each HTTP request (default 30s)")
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default info)");
 }

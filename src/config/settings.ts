@@ -8,6 +8,7 @@ import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
 import { type BackfillWindow, validateBackfillWindow } from "../plan/backfill.js";
 import { AGE_MARGIN_MS, DATADOG_MAX_AGE_MS } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
+import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
 import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList, parseTime } from "./time.js";
 import {
@@ -52,6 +53,7 @@ export const envSchema = z.object({
   SEGMENT_EXPORTER_DELAY: z.string().optional(),
   SEGMENT_EXPORTER_REREAD: z.string().optional(),
   SEGMENT_EXPORTER_CONCURRENCY: z.string().optional(),
+  SEGMENT_EXPORTER_RATE_LIMITS: z.string().optional(),
   XDG_STATE_HOME: z.string().optional(),
 });
 export type Env = z.infer<typeof envSchema>;
@@ -71,6 +73,7 @@ export interface CommonFlags {
   logLevel?: string;
   concurrency?: string;
   requestTimeout?: string;
+  rateLimit?: string[];
 }
 
 export interface ExportFlags extends CommonFlags {
@@ -108,6 +111,8 @@ export interface CommonConfig {
   logLevel: LogLevel;
   concurrency: number;
   requestTimeoutMs: number;
+  /** Fixed Segment limits per minute by endpoint, on top of the documented ones. */
+  rateLimits: Record<string, number>;
 }
 
 export interface ExportConfig extends CommonConfig {
@@ -168,6 +173,22 @@ function parseSite(raw: Raw): string {
   return site;
 }
 
+/** `delivery-metrics=300` → per-minute limit of that endpoint. */
+function parseRateLimits(entries: readonly string[], from: string): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const entry of entries) {
+    const match = /^([a-z-]+)=(\d+)(?:\/min)?$/.exec(entry);
+    const endpoint = match?.[1];
+    if (!match || !endpoint || !(ENDPOINTS as readonly string[]).includes(endpoint) || Number(match[2]) < 1) {
+      throw new UsageError(
+        `${from}: '${entry}' is not endpoint=requests-per-minute; e.g. delivery-metrics=300 (endpoints: ${ENDPOINTS.join(", ")})`,
+      );
+    }
+    limits[endpoint] = Number(match[2]);
+  }
+  return limits;
+}
+
 function parseLogLevel(raw: Raw | undefined): LogLevel {
   if (!raw) return "info";
   const level = raw.value.toLowerCase();
@@ -213,7 +234,11 @@ export function resolveCommon(
   const timeoutRaw = pick(flag(flags.requestTimeout, "--request-timeout"));
   const requestTimeoutMs = timeoutRaw ? parseDuration(timeoutRaw.value, timeoutRaw.from) : 30_000;
   if (requestTimeoutMs < 1_000) throw new UsageError("--request-timeout: use at least 1s");
+  const rateLimits = flags.rateLimit?.length
+    ? parseRateLimits(splitList(flags.rateLimit), "--rate-limit")
+    : parseRateLimits(splitList(env.SEGMENT_EXPORTER_RATE_LIMITS), "SEGMENT_EXPORTER_RATE_LIMITS");
   return {
+    rateLimits,
     segment: { token, apiUrl: segmentUrl, sources },
     datadog,
     prefix: prefixRaw ? parseMetricPrefix(prefixRaw) : DEFAULT_PREFIX,

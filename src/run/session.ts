@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { CommonConfig } from "../config/settings.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { PartialFailureError } from "../errors.js";
+import { RateBudget } from "../segment/budget.js";
 import { SegmentHttp } from "../segment/http.js";
 import { acquireLock, type Lock } from "../state/lock.js";
 import { assertStateWritable, loadState, type State, saveState } from "../state/store.js";
@@ -56,6 +57,7 @@ export async function openSession(
     const stop = AbortSignal.any(signals);
     const segmentCalls = new Map<string, number>();
     const http = new SegmentHttp({
+      budget: new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency }),
       baseUrl: config.segment.apiUrl,
       token: config.segment.token,
       logger: deps.logger,

@@ -1,11 +1,13 @@
 // The one door to the Segment Public API: undici, Bearer token, the {data}/{errors} envelope,
 // zod validation of every answer, a timeout on every request, retries for what is retryable.
 
+import { createHash } from "node:crypto";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import { CredentialError, UpstreamError } from "../errors.js";
+import type { RateBudget } from "./budget.js";
 import { retryHintMs } from "./hints.js";
 import { encodeQuery, type QueryValue } from "./query.js";
 
@@ -22,10 +24,8 @@ export interface SegmentHttpOptions {
   signal?: AbortSignal;
   /** Called once per HTTP answer (or transport failure) for self-monitoring. */
   onCall?: (endpoint: string, status: number | "error") => void;
-  /** Waits before each request: the rate budget (identity when absent). */
-  beforeRequest?: (endpoint: string) => Promise<void>;
-  /** Sees the headers of each answer: the rate budget learns X-RateLimit-Remaining from them. */
-  afterResponse?: (endpoint: string, status: number, headers: Record<string, string | string[] | undefined>) => void;
+  /** The run's shared request budget; every request waits for it and reports back to it. */
+  budget?: RateBudget;
   dispatcher?: Dispatcher;
 }
 
@@ -54,7 +54,11 @@ export class SegmentHttp {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
+  /** Budget scope: one per token, without keeping the token itself as a key. */
+  private readonly scope: string;
+
   constructor(private readonly options: SegmentHttpOptions) {
+    this.scope = createHash("sha256").update(options.token).digest("hex").slice(0, 12);
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
   }
@@ -100,7 +104,7 @@ export class SegmentHttp {
     opts: GetOptions,
   ): Promise<z.infer<S>> {
     const { baseUrl, token, timeoutMs = 30_000, logger } = this.options;
-    await this.options.beforeRequest?.(opts.endpoint);
+    await this.options.budget?.acquire(this.scope, opts.endpoint, this.options.signal);
     const qs = encodeQuery(query);
     const url = `${baseUrl.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
     const label = `Segment GET ${path}`;
@@ -127,12 +131,27 @@ export class SegmentHttp {
       text = await response.body.text();
     } catch (error) {
       this.options.onCall?.(opts.endpoint, "error");
+      this.options.budget?.observe(this.scope, opts.endpoint, "error");
       throw transportError(error, label, timeoutMs, this.options.signal);
     }
     this.options.onCall?.(opts.endpoint, status);
-    this.options.afterResponse?.(opts.endpoint, status, headers);
+    this.options.budget?.observe(
+      this.scope,
+      opts.endpoint,
+      status,
+      headers,
+      status === 429 ? safeJson(text) : undefined,
+    );
     logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
     return parseAnswer(label, status, headers, text, schema);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

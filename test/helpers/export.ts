@@ -22,6 +22,7 @@ export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> =
     logLevel: "warn",
     concurrency: 8,
     requestTimeoutMs: 5_000,
+    rateLimits: {},
     schedule: resolveSchedule(flags, {}),
     eventVolume: true,
     eventsGroupBy: [],

@@ -16,17 +16,21 @@ export interface RateDecision {
 export class FixedWindowLimiter {
   private readonly windows = new Map<string, { start: number; consumed: number }>();
 
-  constructor(private readonly clock: () => number) {}
+  /** `windowMs` is a minute like Segment's; tests shorten it to keep rate-limit runs quick. */
+  constructor(
+    private readonly clock: () => number,
+    private readonly windowMs = WINDOW_MS,
+  ) {}
 
   consume(key: string, limit: number): RateDecision {
     const now = this.clock();
     let w = this.windows.get(key);
-    if (!w || now >= w.start + WINDOW_MS) {
+    if (!w || now >= w.start + this.windowMs) {
       w = { start: now, consumed: 0 };
       this.windows.set(key, w);
     }
     w.consumed += 1;
-    const resetMs = w.start + WINDOW_MS;
+    const resetMs = w.start + this.windowMs;
     return {
       allowed: w.consumed <= limit,
       consumed: w.consumed,

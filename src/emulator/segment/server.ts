@@ -27,6 +27,8 @@ export interface SegmentEmulatorOptions {
   now?: () => number;
   /** Real clock for rate-limit windows and the request log. Default Date.now. */
   realNow?: () => number;
+  /** Length of a rate-limit window; a minute like Segment's unless a test shortens it. */
+  rateLimitWindowMs?: number;
   maxRetryDelayMs?: number;
   rateLimitsPerMinute?: Partial<Record<SegmentRoute, number>>;
   /** Default 6000; events volume defaults to its documented 60. */
@@ -78,7 +80,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     options.maxRetryDelayMs === undefined ? {} : { maxRetryDelayMs: options.maxRetryDelayMs },
   );
   const realNow = options.realNow ?? Date.now;
-  const limiter = new FixedWindowLimiter(realNow);
+  const limiter = new FixedWindowLimiter(realNow, options.rateLimitWindowMs);
   const limits: Partial<Record<SegmentRoute, number>> = { "events-volume": 60, ...options.rateLimitsPerMinute };
   const defaultLimit = options.defaultRateLimitPerMinute ?? 6000;
   const form = options.rateLimitForm ?? "full";

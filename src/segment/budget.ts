@@ -1,0 +1,145 @@
+// The request budget shared by every concurrent Segment request of a run (design §5):
+// - documented fixed limits (event volume: 60/min) through p-throttle's sliding window;
+// - everything else paced by what Segment says: `X-RateLimit-Remaining` / `X-RateLimit-Reset` on each
+//   answer, and a 429's `Retry-After` / `msBeforeNext` / reset, which pauses every request to that
+//   endpoint, not only the one that got it. No guessed fixed limit for undocumented endpoints.
+// State is per (token, endpoint): Segment limits each token, and some endpoints separately.
+import pThrottle from "p-throttle";
+import { remainingOf, resetInMs, retryHintMs } from "./hints.js";
+
+type Headers = Record<string, string | string[] | undefined>;
+
+export interface BudgetOptions {
+  /** Fixed limits per minute by endpoint name, e.g. `{ "events-volume": 60 }`. */
+  perMinute?: Readonly<Record<string, number>>;
+  /** How many requests may be in flight at once. */
+  concurrency: number;
+  clock?: () => number;
+  /** The fixed limits' window; a minute, shortened by tests. */
+  fixedWindowMs?: number;
+}
+
+interface EndpointState {
+  /** Requests we may still send in the current window, by our estimate; undefined when unknown. */
+  allowance?: number;
+  resetAt?: number;
+  pausedUntil: number;
+  inFlight: number;
+  /** Serialises pacing decisions so concurrent callers don't all pass the same check. */
+  queue: Promise<void>;
+  throttled?: () => Promise<unknown>;
+}
+
+export const DOCUMENTED_LIMITS: Readonly<Record<string, number>> = { "events-volume": 60 };
+
+/** Endpoint names as the client and the self-metrics use them. */
+export const ENDPOINTS = [
+  "workspace",
+  "sources",
+  "destinations",
+  "delivery-metrics",
+  "events-volume",
+  "usage-mtu-sources",
+  "usage-mtu",
+  "usage-api-calls-sources",
+  "usage-api-calls",
+] as const;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export class RateBudget {
+  private readonly states = new Map<string, EndpointState>();
+  private readonly clock: () => number;
+  /** Throttled and paused waits, for the benchmark and the tests. */
+  waitedMs = 0;
+
+  constructor(private readonly options: BudgetOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  private state(key: string, endpoint: string): EndpointState {
+    let s = this.states.get(key);
+    if (!s) {
+      s = { pausedUntil: 0, inFlight: 0, queue: Promise.resolve() };
+      const limit = { ...DOCUMENTED_LIMITS, ...this.options.perMinute }[endpoint];
+      if (limit !== undefined) {
+        s.throttled = pThrottle({ limit, interval: this.options.fixedWindowMs ?? 60_000, strict: true })(
+          async () => undefined,
+        );
+      }
+      this.states.set(key, s);
+    }
+    return s;
+  }
+
+  /** Waits until a request to `endpoint` fits the budget; `scope` separates tokens. */
+  async acquire(scope: string, endpoint: string, signal?: AbortSignal): Promise<void> {
+    const s = this.state(`${scope} ${endpoint}`, endpoint);
+    const turn = s.queue.then(() => this.wait(s, signal));
+    // A failed wait (aborted) must not block the callers queued behind it.
+    s.queue = turn.catch(() => undefined);
+    await turn;
+    s.inFlight += 1;
+  }
+
+  private async wait(s: EndpointState, signal?: AbortSignal): Promise<void> {
+    const started = this.clock();
+    if (s.throttled) await s.throttled();
+    for (;;) {
+      const now = this.clock();
+      if (s.pausedUntil > now) {
+        await sleep(s.pausedUntil - now, signal);
+        continue;
+      }
+      if (s.allowance !== undefined && s.resetAt !== undefined) {
+        if (now >= s.resetAt) {
+          // A new window: Segment tells us its size with the next answer.
+          s.allowance = undefined;
+          s.resetAt = undefined;
+        } else if (s.allowance <= 0) {
+          // Used up: wait for the window to reset rather than run into 429s. (Spreading the last
+          // requests over the window was tried: it costs a whole window at the end of a run.)
+          await sleep(s.resetAt - now + 25, signal);
+          continue;
+        }
+        if (s.allowance !== undefined) s.allowance -= 1;
+      }
+      this.waitedMs += this.clock() - started;
+      return;
+    }
+  }
+
+  /** Learns from one answer: remaining allowance, window reset, or a 429's pause. */
+  observe(scope: string, endpoint: string, status: number | "error", headers: Headers = {}, body?: unknown): void {
+    const s = this.state(`${scope} ${endpoint}`, endpoint);
+    s.inFlight = Math.max(0, s.inFlight - 1);
+    if (status === "error") return;
+    const now = this.clock();
+    if (status === 429) {
+      const wait = retryHintMs(headers, body, now) ?? 1_000;
+      s.pausedUntil = Math.max(s.pausedUntil, now + wait);
+      s.allowance = 0;
+      s.resetAt = now + wait;
+      return;
+    }
+    const remaining = remainingOf(headers);
+    const reset = resetInMs(headers, now);
+    if (remaining === undefined || reset === undefined) return;
+    // Requests still in flight were sent but may not be counted in this answer yet.
+    s.allowance = remaining - s.inFlight;
+    s.resetAt = now + reset;
+  }
+}
