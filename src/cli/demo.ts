@@ -29,7 +29,16 @@ export function registerDemo(program: Command): void {
       const stateDir = await mkdtemp(join(tmpdir(), "segment-datadog-exporter-demo-"));
       try {
         const config: ExportConfig = {
-          segment: { token: emulators.segment.token, apiUrl: emulators.segment.url, sources: [] },
+          workspaces: [
+            {
+              label: "demo",
+              token: emulators.segment.token,
+              apiUrl: emulators.segment.url,
+              include: [],
+              exclude: [],
+              tags: [],
+            },
+          ],
           datadog: { apiKey: emulators.datadog.apiKey, site: DEFAULT_DD_SITE, apiUrl: emulators.datadog.url },
           prefix: DEFAULT_PREFIX,
           tags: [],

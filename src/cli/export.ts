@@ -6,7 +6,7 @@ import { PartialFailureError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { type ExportSummary, runExport } from "../run/export.js";
 import { stopOnSignals } from "../run/signals.js";
-import { addDatadogOptions, addScheduleOptions, addSegmentOptions } from "./options.js";
+import { addDatadogOptions, addScheduleOptions, addSegmentOptions, addShardOption } from "./options.js";
 
 export function exportFailure(
   summary: Pick<ExportSummary, "bucketsFailed" | "bucketsPending" | "failures" | "stopped">,
@@ -32,6 +32,7 @@ export function registerExport(program: Command): void {
     .option("--delay <duration>", "wait this long after a bucket ends before its first read (default 2m)")
     .option("--reread <durations>", "ages after a bucket's end at which it is read again (default 15m,40m)");
   addScheduleOptions(cmd);
+  addShardOption(cmd);
   addSegmentOptions(cmd);
   addDatadogOptions(cmd);
   cmd.addHelpText(
@@ -57,7 +58,7 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
     }).finally(() => stop.dispose());
     logger.info(
       {
-        workspace: summary.workspace,
+        workspaces: summary.workspaces.map((w) => w.workspace),
         connections: summary.connections,
         exported: summary.bucketsExported,
         reread: summary.bucketsReread,

@@ -5,6 +5,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 export function addSegmentOptions(cmd: Command): Command {
   return cmd
+    .option("--config <file>", "YAML or JSON file with several workspaces and defaults (env SEGMENT_EXPORTER_CONFIG)")
     .option("--segment-url <url>", "Segment API base URL (env SEGMENT_API_URL; EU: https://eu1.api.segmentapis.com)")
     .option("--segment-token-file <file>", "read the Segment token from a file (else env SEGMENT_TOKEN)")
     .option("--source <id-or-slug>", "only this source (repeatable; default: every source)", collect)
@@ -27,6 +28,13 @@ export function addDatadogOptions(cmd: Command): Command {
     .option("--tag <key:value>", "tag added to every series (repeatable)", collect)
     .option("--state <file>", "checkpoint file (default ~/.local/state/segment-datadog-exporter/state.json)")
     .option("--dry-run", "print the series as NDJSON on stdout; submit nothing, change no state");
+}
+
+export function addShardOption(cmd: Command): Command {
+  return cmd.option(
+    "--shard <i/n>",
+    "take only the connections of shard i (0-based) of n, e.g. 0/3 (own --state per shard)",
+  );
 }
 
 export function addScheduleOptions(cmd: Command): Command {

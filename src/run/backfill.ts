@@ -2,21 +2,22 @@
 // resumable: each stream's progress is checkpointed after every wave, so a rerun of the same
 // command after Ctrl-C or a crash continues where it stopped instead of redoing finished work.
 import { createHash } from "node:crypto";
-import type { BackfillConfig } from "../config/settings.js";
+import type { BackfillConfig } from "../config/types.js";
 import { BACKFILL_STAGE, planBackfillStream } from "../plan/backfill.js";
-import type { BackfillState, WorkspaceState } from "../state/store.js";
-import { discover } from "./discover.js";
+import { inShard } from "../plan/shard.js";
+import type { BackfillState } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
-import { deliveryJobs, EVENTS_STREAM, eventsJobs, type Job } from "./jobs.js";
+import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, sortJobs } from "./jobs.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
 import { runWaves, type Stream } from "./waves.js";
+import { openWorkspaces } from "./workspace.js";
 
 export interface BackfillSummary {
   from: string;
   to: string;
   bucket: number;
-  workspace: string;
+  workspaces: string[];
   connections: number;
   /** Buckets this run set out to export (after what an earlier, interrupted run finished). */
   planned: number;
@@ -38,17 +39,19 @@ export interface BackfillHooks {
 }
 
 /**
- * Same sources and options → same id. The window is not part of it: rerunning `--from -48h` a few
- * minutes later asks for a slightly later window, and since a backfill runs oldest first, what an
- * interrupted run finished is still done for any window that does not start earlier.
+ * Same workspaces, sources and options → same id. The window is not part of it: rerunning
+ * `--from -48h` a few minutes later asks for a slightly later window, and since a backfill runs
+ * oldest first, what an interrupted run finished is still done for any window that does not start
+ * earlier.
  */
 function backfillId(config: BackfillConfig): string {
   const key = JSON.stringify([
     config.schedule.bucketMs,
-    [...config.segment.sources].sort(),
+    config.workspaces.map((w) => [w.apiUrl, [...w.include].sort(), [...w.exclude].sort()]),
     config.eventVolume,
     config.eventsGroupBy,
     config.prefix,
+    config.shard ?? null,
   ]);
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
@@ -62,7 +65,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     from: new Date(config.window.start).toISOString(),
     to: new Date(config.window.end).toISOString(),
     bucket: bucketMs / 1000,
-    workspace: "",
+    workspaces: [],
     connections: 0,
     planned: 0,
     resumed: false,
@@ -76,15 +79,8 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     failures: [],
   };
   try {
-    const discovery = await discover(session.http, config.segment.sources, logger);
-    summary.workspace = discovery.workspace.slug;
-    summary.connections = discovery.active.length;
-    const ws: WorkspaceState = session.state.workspaces[discovery.workspace.id] ?? {
-      slug: discovery.workspace.slug,
-      delivery: {},
-    };
-    ws.slug = discovery.workspace.slug;
-    session.state.workspaces[discovery.workspace.id] = ws;
+    const workspaces = await openWorkspaces(config, session, logger);
+    summary.workspaces = workspaces.map((w) => w.discovery.workspace.slug);
     if (config.schedule.historical) await assertHistoricalEnabled(config, session);
 
     const id = backfillId(config);
@@ -102,37 +98,35 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     session.state.backfill = progress;
 
     const streams = new Map<string, Stream>();
+    const jobs: Job[] = [];
     const addStream = (key: string) => {
-      const stateKey = `${discovery.workspace.id}:${key}`;
-      const done = progress.streams[stateKey];
+      const done = progress.streams[key];
       const plan = planBackfillStream(config.window, bucketMs, done === undefined ? undefined : Date.parse(done));
       streams.set(key, {
         plan,
         succeeded: new Set(),
         save: (marks) => {
           const mark = marks[BACKFILL_STAGE];
-          if (mark !== undefined) progress.streams[stateKey] = new Date(mark).toISOString();
+          if (mark !== undefined) progress.streams[key] = new Date(mark).toISOString();
         },
       });
+      return plan;
     };
-    for (const c of discovery.active) addStream(c.key);
-    if (config.eventVolume && discovery.sources.length > 0) addStream(EVENTS_STREAM);
-    summary.resumed = Object.keys(progress.streams).length > 0;
-
-    const jobs: Job[] = [];
-    for (const c of discovery.active) {
-      const plan = streams.get(c.key)?.plan;
-      if (plan) jobs.push(...deliveryJobs(c, plan, now));
+    for (const ws of workspaces) {
+      const active = ws.discovery.active.filter((c) => inShard(deliveryStream(ws, c), config.shard));
+      summary.connections += active.length;
+      for (const c of active) jobs.push(...deliveryJobs(ws, c, addStream(deliveryStream(ws, c)), now));
+      if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
+        jobs.push(...eventsJobs(ws, addStream(eventsStream(ws)), now));
+      }
     }
-    const events = streams.get(EVENTS_STREAM)?.plan;
-    if (events) jobs.push(...eventsJobs(events, now));
-    jobs.sort((a, b) => a.start - b.start || a.stream.localeCompare(b.stream));
+    summary.resumed = Object.keys(progress.streams).length > 0;
     summary.planned = [...streams.values()].reduce((n, s) => n + s.plan.tasks.length, 0);
     deps.onPlanned?.(summary.planned);
     if (summary.resumed) logger.info({ remaining: summary.planned }, "resuming an interrupted backfill");
 
-    const totals = await runWaves(jobs, streams, {
-      fetch: { http: session.http, config, discovery, workspaceSlug: ws.slug, clock: deps.now, logger },
+    const totals = await runWaves(sortJobs(jobs), streams, {
+      fetch: { config, clock: deps.now, logger },
       sink: session.sink,
       dryRun: config.dryRun,
       stdout: deps.stdout,
@@ -141,7 +135,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
       stop: session.stop,
       checkpoint: session.checkpoint,
       ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      isFirstRead: () => true,
+      allFirstReads: true,
     });
     Object.assign(summary, {
       exported: totals.firstReads,
@@ -162,16 +156,19 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
     summary.durationMs = Math.round(performance.now() - session.started);
     await session.close();
-    if (!config.dryRun && summary.workspace) {
+    if (!config.dryRun && summary.workspaces.length > 0) {
       await submitSelfMetrics(
         config,
         "backfill",
         {
-          workspace: summary.workspace,
-          bucketsExported: summary.exported,
-          bucketsReread: 0,
-          bucketsMissed: 0,
-          bucketsFailed: summary.failed,
+          // Per-workspace backfill counts are not tracked separately; the totals go to the first.
+          workspaces: summary.workspaces.map((workspace, i) => ({
+            workspace,
+            bucketsExported: i === 0 ? summary.exported : 0,
+            bucketsReread: 0,
+            bucketsMissed: 0,
+            bucketsFailed: i === 0 ? summary.failed : 0,
+          })),
           points: summary.points,
           durationMs: summary.durationMs,
         },

@@ -1,6 +1,8 @@
 // Which connections to export: the workspace, its sources (filtered by --source ids or slugs)
 // and every enabled destination connected to an enabled source.
 import type { Logger } from "pino";
+import type { WorkspaceSettings } from "../config/types.js";
+import { PartialFailureError, UpstreamError } from "../errors.js";
 import type { DestinationRef, SourceRef } from "../mapping/tags.js";
 import { getWorkspace, listDestinations, listSources, type Workspace } from "../segment/catalog.js";
 import type { SegmentHttp } from "../segment/http.js";
@@ -24,19 +26,36 @@ export interface Discovery {
   unmatched: string[];
 }
 
-export async function discover(http: SegmentHttp, filter: readonly string[], logger: Logger): Promise<Discovery> {
+export async function discover(
+  http: SegmentHttp,
+  filter: Pick<WorkspaceSettings, "include" | "exclude" | "label">,
+  logger: Logger,
+): Promise<Discovery> {
   const [workspace, sources, destinations] = await Promise.all([
     getWorkspace(http),
     listSources(http),
     listDestinations(http),
-  ]);
-  const wanted = new Set(filter);
-  const kept = filter.length === 0 ? sources : sources.filter((s) => wanted.has(s.id) || wanted.has(s.slug));
-  const unmatched = filter.filter((f) => !sources.some((s) => s.id === f || s.slug === f));
+  ]).catch((error: unknown) => {
+    // Retries are spent (or the answer was unusable): nothing can be planned this run.
+    if (error instanceof UpstreamError) {
+      throw new PartialFailureError(
+        `could not list the sources and destinations of ${filter.label} (${error.message}); nothing was exported, the next run tries again`,
+      );
+    }
+    throw error;
+  });
+  const matches = (list: readonly string[], s: { id: string; slug: string }) =>
+    list.includes(s.id) || list.includes(s.slug);
+  const kept = sources.filter(
+    (s) => (filter.include.length === 0 || matches(filter.include, s)) && !matches(filter.exclude, s),
+  );
+  const unmatched = [...filter.include, ...filter.exclude].filter(
+    (f) => !sources.some((s) => s.id === f || s.slug === f),
+  );
   for (const entry of unmatched) {
     logger.warn(
       { source: entry, workspace: workspace.slug },
-      `--source '${entry}' matches no source id or slug of this workspace; ignored`,
+      `source filter '${entry}' of ${filter.label} matches no source id or slug of workspace ${workspace.slug}; ignored`,
     );
   }
   const byId = new Map(kept.map((s) => [s.id, s]));

@@ -1,6 +1,6 @@
-// One `export` run: config → plan → fetch → map → submit → checkpoint (design §1), then the
-// run's own health series.
-import type { ExportConfig } from "../config/settings.js";
+// One `export` run: config → plan → fetch → map → submit → checkpoint (design §1), over every
+// workspace under one budget, then the run's own health series.
+import type { ExportConfig } from "../config/types.js";
 import {
   DELIVERY_METRICS_LIMITS,
   EVENTS_VOLUME_LIMITS,
@@ -8,18 +8,30 @@ import {
   oldestSubmittableTimestamp,
 } from "../plan/limits.js";
 import { FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
-import { fromWatermarks, toWatermarks, type WorkspaceState } from "../state/store.js";
-import { type Discovery, discover } from "./discover.js";
+import { inShard } from "../plan/shard.js";
+import { fromWatermarks, toWatermarks } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
-import { deliveryJobs, EVENTS_STREAM, eventsJobs, type Job } from "./jobs.js";
+import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, sortJobs } from "./jobs.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
 import { runWaves, type Stream } from "./waves.js";
+import { openWorkspaces, type WorkspaceRun } from "./workspace.js";
 
 export type { RunDeps } from "./session.js";
 
-export interface ExportSummary {
+export interface WorkspaceSummary {
   workspace: string;
+  connections: number;
+  bucketsExported: number;
+  bucketsReread: number;
+  bucketsFailed: number;
+  bucketsMissed: number;
+  /** now − end of the newest bucket the slowest stream has first-read. */
+  lagMs?: number | undefined;
+}
+
+export interface ExportSummary {
+  workspaces: WorkspaceSummary[];
   connections: number;
   bucketsExported: number;
   bucketsReread: number;
@@ -31,6 +43,7 @@ export interface ExportSummary {
   datadogRequests: number;
   segmentCalls: number;
   durationMs: number;
+  /** The largest lag over the workspaces. */
   lagMs?: number | undefined;
   /** The first few failure messages, for the one-line error. */
   failures: string[];
@@ -38,13 +51,19 @@ export interface ExportSummary {
   stopped?: string | undefined;
 }
 
+interface Planned {
+  ws: WorkspaceRun;
+  /** Stream keys of this workspace (for per-workspace counts and lag). */
+  streams: string[];
+  summary: WorkspaceSummary;
+}
+
 export async function runExport(config: ExportConfig, deps: RunDeps): Promise<ExportSummary> {
   const { logger } = deps;
   const now = deps.now();
-  const { schedule } = config;
-  const session = await openSession(config, schedule.bucketMs, deps);
+  const session = await openSession(config, config.schedule.bucketMs, deps);
   const summary: ExportSummary = {
-    workspace: "",
+    workspaces: [],
     connections: 0,
     bucketsExported: 0,
     bucketsReread: 0,
@@ -58,23 +77,16 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     durationMs: 0,
     failures: [],
   };
+  const planned: Planned[] = [];
   try {
-    const discovery = await discover(session.http, config.segment.sources, logger);
-    summary.workspace = discovery.workspace.slug;
-    summary.connections = discovery.active.length;
-    const ws: WorkspaceState = session.state.workspaces[discovery.workspace.id] ?? {
-      slug: discovery.workspace.slug,
-      delivery: {},
-    };
-    ws.slug = discovery.workspace.slug;
-    session.state.workspaces[discovery.workspace.id] = ws;
-    if (schedule.historical) await assertHistoricalEnabled(config, session);
-
-    const streams = planStreams(config, discovery, ws, now, deps, summary);
-    const jobs = buildJobs(discovery, streams, now);
+    const workspaces = await openWorkspaces(config, session, logger);
+    if (config.schedule.historical) await assertHistoricalEnabled(config, session);
+    const streams = new Map<string, Stream>();
+    const jobs: Job[] = [];
+    for (const ws of workspaces) planned.push(planWorkspace(config, ws, now, deps, streams, jobs, summary));
     logger.debug({ jobs: jobs.length, streams: streams.size }, "planned");
-    const totals = await runWaves(jobs, streams, {
-      fetch: { http: session.http, config, discovery, workspaceSlug: ws.slug, clock: deps.now, logger },
+    const totals = await runWaves(sortJobs(jobs), streams, {
+      fetch: { config, clock: deps.now, logger },
       sink: session.sink,
       dryRun: config.dryRun,
       stdout: deps.stdout,
@@ -82,7 +94,6 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
       concurrency: config.concurrency,
       stop: session.stop,
       checkpoint: session.checkpoint,
-      isFirstRead: (job, start) => (job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start)),
     });
     Object.assign(summary, {
       bucketsExported: totals.firstReads,
@@ -92,8 +103,19 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
       points: totals.points,
       datadogRequests: totals.datadogRequests,
       failures: totals.failures,
-      lagMs: lagOf(ws, discovery, now),
     });
+    for (const p of planned) {
+      for (const key of p.streams) {
+        const counts = totals.byStream.get(key);
+        p.summary.bucketsExported += counts?.firstReads ?? 0;
+        p.summary.bucketsReread += counts?.rereads ?? 0;
+        p.summary.bucketsFailed += counts?.failed ?? 0;
+      }
+      p.summary.lagMs = lagOf(p, now);
+    }
+    summary.workspaces = planned.map((p) => p.summary);
+    const lags = summary.workspaces.flatMap((w) => (w.lagMs === undefined ? [] : [w.lagMs]));
+    summary.lagMs = lags.length ? Math.max(...lags) : undefined;
     if (session.stop.aborted)
       summary.stopped = String((session.stop.reason as Error | undefined)?.message ?? "stopped");
     return summary;
@@ -101,32 +123,59 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
     summary.durationMs = Math.round(performance.now() - session.started);
     await session.close();
-    if (!config.dryRun && summary.workspace) {
+    if (!config.dryRun && summary.workspaces.length > 0) {
       await submitSelfMetrics(config, "export", summary, session, deps);
     }
   }
 }
 
-/** Plans every stream, drops state of connections that disappeared, and reports missed buckets. */
-function planStreams(
+/**
+ * Plans every stream of one workspace (in this process's shard), drops state of connections that
+ * disappeared, reports missed buckets, and appends the workspace's jobs.
+ */
+function planWorkspace(
   config: ExportConfig,
-  discovery: Discovery,
-  ws: WorkspaceState,
+  ws: WorkspaceRun,
   now: number,
   deps: RunDeps,
+  streams: Map<string, Stream>,
+  jobs: Job[],
   summary: ExportSummary,
-): Map<string, Stream> {
+): Planned {
   const { schedule } = config;
   const { logger } = deps;
-  const streams = new Map<string, Stream>();
-  const submittable = schedule.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
-  const active = new Set(discovery.active.map((c) => c.key));
-  for (const key of Object.keys(ws.delivery)) {
-    if (!active.has(key)) {
-      logger.info({ connection: key }, "connection no longer exists or is disabled; dropped from state");
-      delete ws.delivery[key];
+  const slug = ws.discovery.workspace.slug;
+  const active = ws.discovery.active.filter((c) => inShard(deliveryStream(ws, c), config.shard));
+  const own: Planned = {
+    ws,
+    streams: [],
+    summary: {
+      workspace: slug,
+      connections: active.length,
+      bucketsExported: 0,
+      bucketsReread: 0,
+      bucketsFailed: 0,
+      bucketsMissed: 0,
+    },
+  };
+  summary.connections += active.length;
+  if (ws.discovery.active.length === 0) {
+    logger.warn(
+      { workspace: slug },
+      `workspace ${slug} has no enabled source→destination connection; only event volume is exported`,
+    );
+  }
+  const keep = new Set(active.map((c) => c.key));
+  for (const key of Object.keys(ws.state.delivery)) {
+    if (!keep.has(key)) {
+      logger.info(
+        { workspace: slug, connection: key },
+        "connection gone, disabled or in another shard; dropped from state",
+      );
+      delete ws.state.delivery[key];
     }
   }
+  const submittable = schedule.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
   const add = (key: string, label: string, marks: Watermarks, fetchable: number, save: Stream["save"]) => {
     const reach = Math.max(fetchable, submittable);
     const plan = planStream(marks, schedule, now, reach);
@@ -137,61 +186,55 @@ function planStreams(
         continue;
       }
       summary.bucketsMissed += stage.outOfReach;
+      own.summary.bucketsMissed += stage.outOfReach;
       const why =
         reach === submittable
           ? "older than Datadog accepts without Historical Metrics Ingestion (1h); enable it and run `backfill --historical` to recover them"
           : "older than Segment still serves";
       logger.warn(
         {
+          workspace: slug,
           stream: label,
           missed: stage.outOfReach,
           from: new Date(stage.outOfReachFrom).toISOString(),
           to: new Date(stage.from).toISOString(),
         },
-        `${stage.outOfReach} buckets of ${label} were never exported and are now out of reach: ${why}`,
+        `${stage.outOfReach} buckets of ${label} in ${slug} were never exported and are now out of reach: ${why}`,
       );
     }
     streams.set(key, { plan, succeeded: new Set(), save });
+    own.streams.push(key);
+    return plan;
   };
   const deliveryFetchable = oldestFetchableStart(DELIVERY_METRICS_LIMITS, schedule.bucketMs, now);
-  for (const c of discovery.active) {
-    const marks = reconcileWatermarks(toWatermarks(ws.delivery[c.key]?.stages), schedule, now);
+  for (const c of active) {
+    const marks = reconcileWatermarks(toWatermarks(ws.state.delivery[c.key]?.stages), schedule, now);
     const label = `${c.source.slug} → ${c.destination.name || c.destination.catalogName}`;
-    add(c.key, label, marks, deliveryFetchable, (m) => {
-      ws.delivery[c.key] = { stages: fromWatermarks(m) };
+    const plan = add(deliveryStream(ws, c), label, marks, deliveryFetchable, (m) => {
+      ws.state.delivery[c.key] = { stages: fromWatermarks(m) };
     });
+    jobs.push(...deliveryJobs(ws, c, plan, now));
   }
-  if (config.eventVolume && discovery.sources.length > 0) {
-    const marks = reconcileWatermarks(toWatermarks(ws.events?.stages), schedule, now);
-    const eventsFetchable = oldestFetchableStart(
+  if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
+    const marks = reconcileWatermarks(toWatermarks(ws.state.events?.stages), schedule, now);
+    const fetchable = oldestFetchableStart(
       EVENTS_VOLUME_LIMITS.filter((l) => schedule.bucketMs % l.stepMs === 0),
       0,
       now,
     );
-    add(EVENTS_STREAM, "event volume", marks, eventsFetchable, (m) => {
-      ws.events = { stages: fromWatermarks(m) };
+    const plan = add(eventsStream(ws), "event volume", marks, fetchable, (m) => {
+      ws.state.events = { stages: fromWatermarks(m) };
     });
+    jobs.push(...eventsJobs(ws, plan, now));
   }
-  return streams;
-}
-
-function buildJobs(discovery: Discovery, streams: Map<string, Stream>, now: number): Job[] {
-  const jobs: Job[] = [];
-  for (const c of discovery.active) {
-    const stream = streams.get(c.key);
-    if (stream) jobs.push(...deliveryJobs(c, stream.plan, now));
-  }
-  const events = streams.get(EVENTS_STREAM);
-  if (events) jobs.push(...eventsJobs(events.plan, now));
-  // Oldest first: watermarks then advance evenly, and a deadline cuts the newest work, not a gap.
-  return jobs.sort((a, b) => a.start - b.start || a.stream.localeCompare(b.stream));
+  return own;
 }
 
 /** The lag of the slowest stream: now minus the end of the newest bucket it has first-read. */
-function lagOf(ws: WorkspaceState, discovery: Discovery, now: number): number | undefined {
-  const ends = discovery.active
-    .map((c) => toWatermarks(ws.delivery[c.key]?.stages)?.[FIRST_STAGE])
-    .concat(toWatermarks(ws.events?.stages)?.[FIRST_STAGE])
+function lagOf(p: Planned, now: number): number | undefined {
+  const ends = p.ws.discovery.active
+    .map((c) => toWatermarks(p.ws.state.delivery[c.key]?.stages)?.[FIRST_STAGE])
+    .concat(toWatermarks(p.ws.state.events?.stages)?.[FIRST_STAGE])
     .filter((v): v is number => v !== undefined);
   return ends.length === 0 ? undefined : now - Math.min(...ends);
 }

@@ -10,15 +10,10 @@ import type { MappingWarning } from "../mapping/types.js";
 import { DELIVERY_METRICS_LIMITS, granularityFor } from "../plan/limits.js";
 import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
-import type { SegmentHttp } from "../segment/http.js";
-import type { Discovery } from "./discover.js";
 import { type DeliveryJob, type EventsJob, type Job, ownerKey } from "./jobs.js";
 
 export interface FetchContext {
-  http: SegmentHttp;
-  config: Pick<ExportConfig, "prefix" | "tags" | "schedule" | "eventsGroupBy" | "segment">;
-  discovery: Discovery;
-  workspaceSlug: string;
+  config: Pick<ExportConfig, "prefix" | "eventsGroupBy"> & { schedule: { bucketMs: number } };
   /** Granularity is chosen when a request is sent: a long run ages its buckets. */
   clock: () => number;
   logger: Logger;
@@ -44,11 +39,11 @@ function warnOnce(ctx: FetchContext, warnings: readonly MappingWarning[]): void 
 }
 
 async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobResult> {
-  const { connection } = job;
+  const { connection, ws } = job;
   const granularity =
     granularityFor(DELIVERY_METRICS_LIMITS, job.start, job.end - job.start, ctx.clock())?.granularity ??
     job.granularity;
-  const summary = await getDeliverySummary(ctx.http, {
+  const summary = await getDeliverySummary(ws.http, {
     sourceId: connection.source.id,
     destinationId: connection.destination.id,
     start: job.start,
@@ -59,7 +54,7 @@ async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobRe
     prefix: ctx.config.prefix,
     timestamp: job.start / 1000,
     intervalS: ctx.config.schedule.bucketMs / 1000,
-    tags: connectionTags(ctx.workspaceSlug, connection.source, connection.destination, ctx.config.tags),
+    tags: connectionTags(ws.discovery.workspace.slug, connection.source, connection.destination, ws.tags),
   });
   warnOnce(ctx, mapped.warnings);
   const owner = ownerKey(job.stream, job.start);
@@ -67,9 +62,10 @@ async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobRe
 }
 
 async function fetchEvents(job: EventsJob, ctx: FetchContext): Promise<JobResult> {
-  const known = new Map(ctx.discovery.sources.map((s) => [s.id, s]));
-  const filtered = ctx.config.segment.sources.length > 0;
-  const entries = await getEventVolume(ctx.http, {
+  const { ws } = job;
+  const known = new Map(ws.discovery.sources.map((s) => [s.id, s]));
+  const filtered = ws.settings.include.length > 0 || ws.settings.exclude.length > 0;
+  const entries = await getEventVolume(ws.http, {
     start: job.start,
     end: job.end,
     granularity: job.granularity,
@@ -81,7 +77,11 @@ async function fetchEvents(job: EventsJob, ctx: FetchContext): Promise<JobResult
     const source = id === undefined ? undefined : known.get(id);
     // Without a source we cannot tag the point; with a filter, other sources are not ours.
     if (!id || (!source && filtered)) return [];
-    const tags = sourceTags(ctx.workspaceSlug, { id, slug: source?.slug ?? entry.source?.slug ?? id }, ctx.config.tags);
+    const tags = sourceTags(
+      ws.discovery.workspace.slug,
+      { id, slug: source?.slug ?? entry.source?.slug ?? id },
+      ws.tags,
+    );
     if (ctx.config.eventsGroupBy.includes("eventName")) tags.push(`event_name:${entry.eventName || "none"}`);
     if (ctx.config.eventsGroupBy.includes("eventType")) tags.push(`event_type:${entry.eventType || "none"}`);
     return [{ tags, series: entry.series }];

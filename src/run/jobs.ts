@@ -1,5 +1,5 @@
 // Turns stream plans into fetch jobs (pure). A delivery job is one summary call for one bucket of
-// one connection; an events job is one paginated request sequence for a window of the workspace.
+// one connection; an events job is one paginated request sequence for a window of a workspace.
 import { chunkWindow } from "../plan/buckets.js";
 import {
   DELIVERY_METRICS_LIMITS,
@@ -10,29 +10,37 @@ import {
 } from "../plan/limits.js";
 import type { StreamPlan } from "../plan/schedule.js";
 import type { Connection } from "./discover.js";
+import type { WorkspaceRun } from "./workspace.js";
 
-export const EVENTS_STREAM = "events";
+/** Stream keys are unique across workspaces: `<workspace id>/<source id>/<destination id>`. */
+export function deliveryStream(ws: Pick<WorkspaceRun, "id">, connection: Connection): string {
+  return `${ws.id}/${connection.key}`;
+}
+
+export function eventsStream(ws: Pick<WorkspaceRun, "id">): string {
+  return `${ws.id}/events`;
+}
 
 export function ownerKey(stream: string, bucketStart: number): string {
   return `${stream}@${bucketStart}`;
 }
 
-export interface DeliveryJob {
-  kind: "delivery";
+interface JobBase {
+  ws: WorkspaceRun;
   stream: string;
-  connection: Connection;
   start: number;
   end: number;
   granularity: Granularity;
+}
+
+export interface DeliveryJob extends JobBase {
+  kind: "delivery";
+  connection: Connection;
   firstRead: boolean;
 }
 
-export interface EventsJob {
+export interface EventsJob extends JobBase {
   kind: "events";
-  stream: string;
-  start: number;
-  end: number;
-  granularity: Granularity;
   /** Buckets of the window that are due; the others in it are re-sent with fresher values. */
   dueStarts: number[];
   /** The due buckets read for the first time (the rest are re-reads). */
@@ -47,7 +55,12 @@ export function ownersOfJob(job: Job): string[] {
     : job.dueStarts.map((start) => ownerKey(job.stream, start));
 }
 
-export function deliveryJobs(connection: Connection, plan: StreamPlan, now: number): DeliveryJob[] {
+export function isFirstRead(job: Job, start: number): boolean {
+  return job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start);
+}
+
+export function deliveryJobs(ws: WorkspaceRun, connection: Connection, plan: StreamPlan, now: number): DeliveryJob[] {
+  const stream = deliveryStream(ws, connection);
   return plan.tasks.flatMap((task) => {
     const limit = granularityFor(DELIVERY_METRICS_LIMITS, task.start, plan.bucketMs, now);
     // The plan's reach already excludes buckets no granularity can serve; keep the guard anyway.
@@ -55,7 +68,8 @@ export function deliveryJobs(connection: Connection, plan: StreamPlan, now: numb
     return [
       {
         kind: "delivery" as const,
-        stream: connection.key,
+        ws,
+        stream,
         connection,
         start: task.start,
         end: task.end,
@@ -71,7 +85,7 @@ export function deliveryJobs(connection: Connection, plan: StreamPlan, now: numb
  * range under the 60/min limit), cut to the granularity's maximum range; windows with nothing due
  * are dropped.
  */
-export function eventsJobs(plan: StreamPlan, now: number): EventsJob[] {
+export function eventsJobs(ws: WorkspaceRun, plan: StreamPlan, now: number): EventsJob[] {
   const first = plan.tasks[0];
   const last = plan.tasks[plan.tasks.length - 1];
   if (!first || !last) return [];
@@ -84,7 +98,8 @@ export function eventsJobs(plan: StreamPlan, now: number): EventsJob[] {
     return [
       {
         kind: "events" as const,
-        stream: EVENTS_STREAM,
+        ws,
+        stream: eventsStream(ws),
         start: w.start,
         end: w.end,
         granularity: limit.granularity,
@@ -93,4 +108,9 @@ export function eventsJobs(plan: StreamPlan, now: number): EventsJob[] {
       },
     ];
   });
+}
+
+/** Oldest first: watermarks then advance evenly, and a deadline cuts the newest work, not a gap. */
+export function sortJobs(jobs: Job[]): Job[] {
+  return jobs.sort((a, b) => a.start - b.start || a.stream.localeCompare(b.stream));
 }

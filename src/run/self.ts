@@ -1,19 +1,21 @@
 // Sends a run's health series. Best effort, on a sink of its own (the run's may be stopped by the
 // deadline): a failure here is logged and changes neither the exit code nor the checkpoint.
-import type { CommonConfig } from "../config/settings.js";
+import type { CommonConfig } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { selfMetricPoints } from "../mapping/self.js";
 import type { RunDeps, Session } from "./session.js";
 
 export interface RunCounts {
-  workspace: string;
-  bucketsExported: number;
-  bucketsReread: number;
-  bucketsMissed: number;
-  bucketsFailed: number;
+  workspaces: ReadonlyArray<{
+    workspace: string;
+    bucketsExported: number;
+    bucketsReread: number;
+    bucketsMissed: number;
+    bucketsFailed: number;
+    lagMs?: number | undefined;
+  }>;
   points: number;
   durationMs: number;
-  lagMs?: number | undefined;
 }
 
 export async function submitSelfMetrics(
@@ -32,16 +34,14 @@ export async function submitSelfMetrics(
     durationS: counts.durationMs / 1000,
     segmentCalls: session.segmentCalls,
     pointsSubmitted: counts.points,
-    workspaces: [
-      {
-        slug: counts.workspace,
-        exported: counts.bucketsExported,
-        reread: counts.bucketsReread,
-        missed: counts.bucketsMissed,
-        failed: counts.bucketsFailed,
-        lagS: counts.lagMs === undefined ? undefined : Math.round(counts.lagMs / 1000),
-      },
-    ],
+    workspaces: counts.workspaces.map((w) => ({
+      slug: w.workspace,
+      exported: w.bucketsExported,
+      reread: w.bucketsReread,
+      missed: w.bucketsMissed,
+      failed: w.bucketsFailed,
+      lagS: w.lagMs === undefined ? undefined : Math.round(w.lagMs / 1000),
+    })),
   });
   const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 5_000, retries: 1 });
   try {

@@ -1,7 +1,7 @@
 // What every run needs around its jobs: the state file (and its lock), the Segment client, the
 // Datadog sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
 import type { Logger } from "pino";
-import type { CommonConfig } from "../config/settings.js";
+import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { PartialFailureError } from "../errors.js";
 import { RateBudget } from "../segment/budget.js";
@@ -22,7 +22,8 @@ export interface RunDeps {
 }
 
 export interface Session {
-  http: SegmentHttp;
+  /** A Segment client for one workspace, on the run's shared budget and stop signal. */
+  segment(settings: WorkspaceSettings): SegmentHttp;
   sink: DatadogSink | undefined;
   state: State;
   stop: AbortSignal;
@@ -56,24 +57,30 @@ export async function openSession(
     }
     const stop = AbortSignal.any(signals);
     const segmentCalls = new Map<string, number>();
-    const http = new SegmentHttp({
-      budget: new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency }),
-      baseUrl: config.segment.apiUrl,
-      token: config.segment.token,
-      logger: deps.logger,
-      timeoutMs: config.requestTimeoutMs,
-      signal: stop,
-      onCall: (endpoint, status) => {
-        const key = `${endpoint} ${status}`;
-        segmentCalls.set(key, (segmentCalls.get(key) ?? 0) + 1);
-      },
-    });
+    const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
+    const clients: SegmentHttp[] = [];
+    const segment = (settings: WorkspaceSettings) => {
+      const http = new SegmentHttp({
+        budget,
+        baseUrl: settings.apiUrl,
+        token: settings.token,
+        logger: deps.logger,
+        timeoutMs: config.requestTimeoutMs,
+        signal: stop,
+        onCall: (endpoint, status) => {
+          const key = `${endpoint} ${status}`;
+          segmentCalls.set(key, (segmentCalls.get(key) ?? 0) + 1);
+        },
+      });
+      clients.push(http);
+      return http;
+    };
     const sink =
       config.dryRun || !config.datadog
         ? undefined
         : new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: config.requestTimeoutMs, signal: stop });
     return {
-      http,
+      segment,
       sink,
       state,
       stop,
@@ -87,7 +94,7 @@ export async function openSession(
         await saveState(config.statePath, state);
       },
       close: async () => {
-        await http.close();
+        await Promise.all(clients.map((c) => c.close()));
         await sink?.close();
         await lock?.release();
       },

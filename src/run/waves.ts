@@ -7,7 +7,7 @@ import type { DatadogSink } from "../datadog/sink.js";
 import { CredentialError } from "../errors.js";
 import { advanceWatermarks, type StreamPlan, type Watermarks } from "../plan/schedule.js";
 import { type FetchContext, fetchAndMap, type JobResult } from "./fetch.js";
-import { type Job, ownersOfJob } from "./jobs.js";
+import { isFirstRead, type Job, ownersOfJob } from "./jobs.js";
 import { submitPoints } from "./submit.js";
 
 export interface Stream {
@@ -28,6 +28,8 @@ export interface WaveTotals {
   failures: string[];
   /** End of the newest bucket exported per stream (for the lag self-metric). */
   newestEnd: Map<string, number>;
+  /** Per stream, so runs over several workspaces can report each. */
+  byStream: Map<string, { firstReads: number; rereads: number; failed: number }>;
 }
 
 export interface WaveOptions {
@@ -42,7 +44,8 @@ export interface WaveOptions {
   /** Writes the state file; called after every wave (not in dry runs). */
   checkpoint: () => Promise<void>;
   onProgress?: (bucketsDone: number) => void;
-  isFirstRead: (job: Job, bucketStart: number) => boolean;
+  /** Backfill counts every bucket as a first read. */
+  allFirstReads?: boolean;
 }
 
 /** Jobs per wave: ~10 points each, so a wave fills about one Datadog request. */
@@ -58,6 +61,7 @@ export function emptyTotals(): WaveTotals {
     datadogRequests: 0,
     failures: [],
     newestEnd: new Map(),
+    byStream: new Map(),
   };
 }
 
@@ -110,12 +114,22 @@ export async function runWaves(
         const failure = outcome.failed.get(owner);
         if (failure !== undefined) {
           totals.failed += 1;
+          const counts = totals.byStream.get(result.job.stream) ?? { firstReads: 0, rereads: 0, failed: 0 };
+          counts.failed += 1;
+          totals.byStream.set(result.job.stream, counts);
           if (totals.failures.length < 3) totals.failures.push(failure);
           continue;
         }
         streams.get(result.job.stream)?.succeeded.add(start);
-        if (options.isFirstRead(result.job, start)) totals.firstReads += 1;
-        else totals.rereads += 1;
+        const counts = totals.byStream.get(result.job.stream) ?? { firstReads: 0, rereads: 0, failed: 0 };
+        totals.byStream.set(result.job.stream, counts);
+        if (options.allFirstReads || isFirstRead(result.job, start)) {
+          totals.firstReads += 1;
+          counts.firstReads += 1;
+        } else {
+          totals.rereads += 1;
+          counts.rereads += 1;
+        }
         const end =
           start +
           (result.job.kind === "delivery"

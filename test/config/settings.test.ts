@@ -9,7 +9,7 @@ const env = { SEGMENT_TOKEN: "seg-token-123456", DD_API_KEY: "dd-key-123456" };
 describe("precedence and defaults", () => {
   it("uses defaults when nothing is set", () => {
     const c = resolveExport({}, env);
-    expect(c.segment.apiUrl).toBe("https://api.segmentapis.com");
+    expect(c.workspaces[0]?.apiUrl).toBe("https://api.segmentapis.com");
     expect(c.datadog).toMatchObject({ site: "datadoghq.com", apiUrl: undefined, apiKey: "dd-key-123456" });
     expect(c.prefix).toBe("segment_exporter");
     expect(c.schedule).toEqual({
@@ -31,7 +31,7 @@ describe("precedence and defaults", () => {
         SEGMENT_EXPORTER_TAGS: "team:b",
       },
     );
-    expect(c.segment.apiUrl).toBe("https://eu1.api.segmentapis.com");
+    expect(c.workspaces[0]?.apiUrl).toBe("https://eu1.api.segmentapis.com");
     expect(c.schedule.bucketMs).toBe(60_000);
     expect(c.tags).toEqual(["team:a"]);
   });
@@ -40,7 +40,7 @@ describe("precedence and defaults", () => {
     const dir = mkdtempSync(join(tmpdir(), "sde-secret-"));
     writeFileSync(join(dir, "seg"), "from-file-token\n");
     const c = resolveCommon({ segmentTokenFile: join(dir, "seg") }, { DD_API_KEY: "k-123456" });
-    expect(c.segment.token).toBe("from-file-token");
+    expect(c.workspaces[0]?.token).toBe("from-file-token");
     expect(() => resolveCommon({ segmentTokenFile: join(dir, "missing") }, env)).toThrow(
       /^--segment-token-file: cannot read .*missing \(ENOENT\)/,
     );

@@ -125,12 +125,13 @@ describe("destinations", () => {
     const result = await runCli(["destinations", "--json"], sandboxEnv());
     expect(result.code).toBe(0);
     const doc = JSON.parse(result.stdout) as {
-      workspace: { slug: string };
-      sources: Array<{ slug: string; destinations: unknown[] }>;
+      workspaces: Array<{ workspace: { slug: string }; sources: Array<{ slug: string; destinations: unknown[] }> }>;
     };
-    expect(doc.workspace.slug).toBe(emulators.segment.fixture.workspace.slug);
-    expect(doc.sources.map((s) => s.slug).sort()).toEqual(emulators.segment.fixture.sources.map((s) => s.slug).sort());
-    expect(doc.sources.find((s) => s.slug === "marketing-site")?.destinations).toEqual([]);
+    expect(doc.workspaces).toHaveLength(1);
+    const [ws] = doc.workspaces;
+    expect(ws?.workspace.slug).toBe(emulators.segment.fixture.workspace.slug);
+    expect(ws?.sources.map((s) => s.slug).sort()).toEqual(emulators.segment.fixture.sources.map((s) => s.slug).sort());
+    expect(ws?.sources.find((s) => s.slug === "marketing-site")?.destinations).toEqual([]);
   });
 
   it("prints a table by default", async () => {

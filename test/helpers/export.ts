@@ -13,7 +13,16 @@ export function tempStatePath(): string {
 
 export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> = {}, flags = {}): ExportConfig {
   return {
-    segment: { token: emulators.segment.token, apiUrl: emulators.segment.url, sources: [] },
+    workspaces: [
+      {
+        label: "test",
+        token: emulators.segment.token,
+        apiUrl: emulators.segment.url,
+        include: [],
+        exclude: [],
+        tags: [],
+      },
+    ],
     datadog: { apiKey: emulators.datadog.apiKey, site: "datadoghq.com", apiUrl: emulators.datadog.url },
     prefix: DEFAULT_PREFIX,
     tags: [],

@@ -1,0 +1,137 @@
+// `--config FILE` (YAML or JSON, design §5): several workspaces, Datadog settings and command
+// defaults. Validated by zod; every error names the path of the bad key (`workspaces[1].region`).
+// The literal token is never in the file: each workspace names an environment variable or a file.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+
+const nonEmpty = z.string().trim().min(1, "must not be empty");
+const stringList = z.array(nonEmpty);
+
+const thresholdsSchema = z.strictObject({
+  minSuccessRate: z.union([z.number(), nonEmpty]).optional(),
+  maxP95: nonEmpty.optional(),
+  minEvents: z.number().int().nonnegative().optional(),
+  destinations: z
+    .record(
+      nonEmpty,
+      z.strictObject({
+        minSuccessRate: z.union([z.number(), nonEmpty]).optional(),
+        maxP95: nonEmpty.optional(),
+      }),
+    )
+    .optional(),
+});
+
+const workspaceSchema = z
+  .strictObject({
+    name: nonEmpty.optional(),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name like SEGMENT_TOKEN_PROD")
+      .optional(),
+    tokenFile: nonEmpty.optional(),
+    region: z.enum(["us", "eu"]).optional(),
+    apiUrl: nonEmpty.optional(),
+    sources: z
+      .strictObject({ include: stringList.optional(), exclude: stringList.optional() })
+      .refine((s) => !(s.include && s.exclude), "use include or exclude, not both")
+      .optional(),
+    tags: stringList.optional(),
+    thresholds: thresholdsSchema.optional(),
+  })
+  .refine((w) => (w.tokenEnv === undefined) !== (w.tokenFile === undefined), {
+    message: "needs exactly one of tokenEnv (an environment variable name) or tokenFile (a path)",
+  })
+  .refine((w) => !(w.region && w.apiUrl), { message: "use region or apiUrl, not both" });
+
+export const configFileSchema = z.strictObject({
+  workspaces: z.array(workspaceSchema).min(1, "list at least one workspace").optional(),
+  datadog: z
+    .strictObject({
+      site: nonEmpty.optional(),
+      apiUrl: nonEmpty.optional(),
+      apiKeyEnv: nonEmpty.optional(),
+      apiKeyFile: nonEmpty.optional(),
+      appKeyEnv: nonEmpty.optional(),
+    })
+    .optional(),
+  export: z
+    .strictObject({
+      bucket: nonEmpty.optional(),
+      delay: nonEmpty.optional(),
+      reread: z.union([nonEmpty, stringList]).optional(),
+      historical: z.boolean().optional(),
+      maxDuration: nonEmpty.optional(),
+      eventVolume: z.boolean().optional(),
+      eventsGroupBy: z.union([nonEmpty, stringList]).optional(),
+    })
+    .optional(),
+  check: z
+    .strictObject({
+      window: nonEmpty.optional(),
+      minSuccessRate: z.union([z.number(), nonEmpty]).optional(),
+      maxP95: nonEmpty.optional(),
+      minEvents: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  state: nonEmpty.optional(),
+  metricPrefix: nonEmpty.optional(),
+  tags: stringList.optional(),
+  logLevel: nonEmpty.optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  requestTimeout: nonEmpty.optional(),
+  rateLimits: z.record(nonEmpty, z.number().int().min(1)).optional(),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type WorkspaceEntry = NonNullable<ConfigFile["workspaces"]>[number];
+export type ThresholdsEntry = z.infer<typeof thresholdsSchema>;
+
+function pathOf(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    "",
+  );
+}
+
+/** Reads and validates the file; `flag` is how the user named it (for messages). */
+export function loadConfigFile(path: string, flag = "--config"): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "error";
+    throw new UsageError(`${flag}: cannot read ${path} (${code}); check the path`);
+  }
+  let data: unknown;
+  try {
+    data = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { prettyErrors: false });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : "syntax error";
+    throw new UsageError(`${flag}: ${path} is not valid ${/\.json$/i.test(path) ? "JSON" : "YAML"} (${detail})`);
+  }
+  if (data === null || data === undefined) data = {};
+  // A literal token is refused with its own message: it must never sit in a file.
+  const workspaces = (data as { workspaces?: unknown }).workspaces;
+  if (Array.isArray(workspaces)) {
+    const index = workspaces.findIndex((w) => w && typeof w === "object" && "token" in w);
+    if (index >= 0) {
+      throw new UsageError(
+        `${flag}: workspaces[${index}].token: the token is never written in the config file; use tokenEnv: VARIABLE_NAME or tokenFile: /path/to/secret`,
+      );
+    }
+  }
+  const result = configFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? pathOf(issue.path) || "(top level)" : "(top level)";
+    const what =
+      issue?.code === "unrecognized_keys"
+        ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}; check the spelling against the README`
+        : (issue?.message ?? "invalid");
+    throw new UsageError(`${flag}: ${path}: ${where}: ${what}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,35 @@
+// The three layers a setting can come from, in order: flags > environment > config file.
+// Each raw value keeps where it came from, so an error names the flag, the variable or the
+// file's key path the user has to fix.
+
+import { type Env, envSchema } from "./env.js";
+import { type ConfigFile, loadConfigFile } from "./file.js";
+import type { CommonFlags } from "./types.js";
+import type { Raw } from "./values.js";
+
+export interface Inputs<F extends CommonFlags = CommonFlags> {
+  flags: F;
+  env: Env;
+  /** The whole environment: workspaces name their own token variables. */
+  rawEnv: NodeJS.ProcessEnv;
+  file: ConfigFile;
+  filePath?: string | undefined;
+}
+
+export function loadInputs<F extends CommonFlags>(flags: F, rawEnv: NodeJS.ProcessEnv): Inputs<F> {
+  const env = envSchema.parse(rawEnv);
+  const fileRaw = flags.config
+    ? { value: flags.config, from: "--config" }
+    : env.SEGMENT_EXPORTER_CONFIG
+      ? { value: env.SEGMENT_EXPORTER_CONFIG, from: "SEGMENT_EXPORTER_CONFIG" }
+      : undefined;
+  const file = fileRaw ? loadConfigFile(fileRaw.value, fileRaw.from) : {};
+  return { flags, env, rawEnv, file, filePath: fileRaw?.value };
+}
+
+export const fromFlag = <T>(value: T | undefined, name: string): Raw<T | undefined> => ({ value, from: name });
+
+/** A value of the config file, named by its key path for messages. */
+export function fromFile<T>(inputs: Inputs, keyPath: string, value: T | undefined): Raw<T | undefined> {
+  return { value, from: `--config ${inputs.filePath ?? ""}: ${keyPath}` };
+}

@@ -1,0 +1,80 @@
+// Bucket, delay and re-read ages, checked against both APIs' limits (README: the read schedule).
+import { UsageError } from "../errors.js";
+import { AGE_MARGIN_MS, DATADOG_MAX_AGE_MS } from "../plan/limits.js";
+import type { Schedule } from "../plan/schedule.js";
+import { fromFile, fromFlag, type Inputs } from "./inputs.js";
+import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList } from "./time.js";
+import type { ExportFlags } from "./types.js";
+import { pick } from "./values.js";
+
+export const DEFAULT_BUCKET = "5m";
+export const DEFAULT_DELAY = "2m";
+/** Inside Datadog's 1 h window with margin for a 5-minute cron (README: the read schedule). */
+export const DEFAULT_REREAD = "15m,40m";
+/** With historical ingestion: keep re-reading until Segment's 4 h retry horizon has passed. */
+export const DEFAULT_REREAD_HISTORICAL = "15m,40m,2h,5h";
+
+/** `--bucket`: whole minutes that divide a day, 1m to 1d, so buckets tile days and hours evenly. */
+export function resolveBucket(inputs: Inputs<ExportFlags>): number {
+  const raw = pick(
+    fromFlag(inputs.flags.bucket, "--bucket"),
+    fromFlag(inputs.env.SEGMENT_EXPORTER_BUCKET, "SEGMENT_EXPORTER_BUCKET"),
+    fromFile(inputs, "export.bucket", inputs.file.export?.bucket),
+  ) ?? { value: DEFAULT_BUCKET, from: "--bucket" };
+  const bucketMs = parseDuration(raw.value, raw.from);
+  if (bucketMs < MINUTE || bucketMs % MINUTE !== 0 || bucketMs > DAY || DAY % bucketMs !== 0) {
+    throw new UsageError(
+      `${raw.from}: '${raw.value}' is not a usable bucket; use whole minutes that divide a day, from 1m to 1d (e.g. 1m, 5m, 15m, 1h)`,
+    );
+  }
+  return bucketMs;
+}
+
+export function resolveHistorical(inputs: Inputs<ExportFlags>): boolean {
+  return inputs.flags.historical === true || inputs.file.export?.historical === true;
+}
+
+export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
+  const { flags, env, file } = inputs;
+  const historical = resolveHistorical(inputs);
+  const bucketMs = resolveBucket(inputs);
+  const delayRaw = pick(
+    fromFlag(flags.delay, "--delay"),
+    fromFlag(env.SEGMENT_EXPORTER_DELAY, "SEGMENT_EXPORTER_DELAY"),
+    fromFile(inputs, "export.delay", file.export?.delay),
+  ) ?? { value: DEFAULT_DELAY, from: "--delay" };
+  const delayMs = parseDuration(delayRaw.value, delayRaw.from);
+  const fileReread = file.export?.reread;
+  const rereadRaw = pick(
+    fromFlag(flags.reread, "--reread"),
+    fromFlag(env.SEGMENT_EXPORTER_REREAD, "SEGMENT_EXPORTER_REREAD"),
+    fromFile(inputs, "export.reread", Array.isArray(fileReread) ? fileReread.join(",") : fileReread),
+  ) ?? { value: historical ? DEFAULT_REREAD_HISTORICAL : DEFAULT_REREAD, from: "--reread" };
+  const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from);
+  for (const age of rereadMs) {
+    if (age <= delayMs) {
+      throw new UsageError(
+        `${rereadRaw.from}: ${formatDuration(age)} is not later than --delay ${formatDuration(delayMs)}; re-read ages must come after the first read`,
+      );
+    }
+  }
+  if (!historical) {
+    // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
+    const limit = DATADOG_MAX_AGE_MS - AGE_MARGIN_MS;
+    if (delayMs + bucketMs > limit) {
+      throw new UsageError(
+        `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); shorten them, or enable historical ingestion and pass --historical`,
+      );
+    }
+    const tooOld = rereadMs.find((age) => age + bucketMs > limit);
+    if (tooOld !== undefined) {
+      throw new UsageError(
+        `${rereadRaw.from}: a bucket re-read at ${formatDuration(tooOld)} carries a timestamp ${formatDuration(tooOld + bucketMs)} old, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); use ages up to ${formatDuration(limit - bucketMs)}, or --historical`,
+      );
+    }
+  }
+  if (rereadMs.some((age) => age > 48 * HOUR)) {
+    throw new UsageError(`${rereadRaw.from}: re-read ages above 48h are pointless (Segment's retries end after 4h)`);
+  }
+  return { bucketMs, delayMs, rereadMs, historical };
+}

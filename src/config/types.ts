@@ -1,0 +1,109 @@
+// The typed configuration every command receives after validation (and the flags it comes from).
+import type { LogLevel } from "../log.js";
+import type { BackfillWindow } from "../plan/backfill.js";
+import type { Schedule } from "../plan/schedule.js";
+import type { EventGroup } from "../segment/events.js";
+
+/** Flags as commander hands them over (camelCase, strings or string arrays). */
+export interface CommonFlags {
+  config?: string;
+  segmentUrl?: string;
+  segmentTokenFile?: string;
+  datadogUrl?: string;
+  datadogSite?: string;
+  datadogApiKeyFile?: string;
+  source?: string[];
+  state?: string;
+  dryRun?: boolean;
+  metricPrefix?: string;
+  tag?: string[];
+  logLevel?: string;
+  concurrency?: string;
+  requestTimeout?: string;
+  rateLimit?: string[];
+  shard?: string;
+}
+
+export interface ExportFlags extends CommonFlags {
+  bucket?: string;
+  delay?: string;
+  reread?: string;
+  historical?: boolean;
+  maxDuration?: string;
+  eventVolume?: boolean;
+  eventsGroupBy?: string;
+}
+
+export interface BackfillFlags extends ExportFlags {
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+/** Thresholds as written (resolved by `check`, which knows their units). */
+export interface ThresholdInput {
+  minSuccessRate?: number | string | undefined;
+  maxP95?: string | undefined;
+  minEvents?: number | undefined;
+  destinations?: Record<string, { minSuccessRate?: number | string | undefined; maxP95?: string | undefined }>;
+  /** Where they came from, for messages: `--config x.yaml: workspaces[0].thresholds`. */
+  from: string;
+}
+
+export interface WorkspaceSettings {
+  /** How messages name it: `workspaces[1] (prod)`, or `SEGMENT_TOKEN` for the single workspace. */
+  label: string;
+  token: string;
+  apiUrl: string;
+  /** Source ids or slugs to keep (empty: all) or to leave out. */
+  include: string[];
+  exclude: string[];
+  /** Added to this workspace's series, after the global --tag tags. */
+  tags: string[];
+  thresholds?: ThresholdInput | undefined;
+}
+
+export interface DatadogSettings {
+  apiKey: string;
+  appKey?: string | undefined;
+  site: string;
+  apiUrl?: string | undefined;
+}
+
+/** `--shard i/n`: this process takes the connections whose hash falls in shard i of n. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface CommonConfig {
+  workspaces: WorkspaceSettings[];
+  /** Absent only when nothing is submitted (--dry-run, destinations). */
+  datadog?: DatadogSettings | undefined;
+  prefix: string;
+  tags: string[];
+  statePath: string;
+  dryRun: boolean;
+  logLevel: LogLevel;
+  concurrency: number;
+  requestTimeoutMs: number;
+  /** Fixed Segment limits per minute by endpoint, on top of the documented ones. */
+  rateLimits: Record<string, number>;
+  shard?: Shard | undefined;
+}
+
+export interface RunOptions {
+  maxDurationMs?: number | undefined;
+  eventVolume: boolean;
+  eventsGroupBy: EventGroup[];
+}
+
+export interface ExportConfig extends CommonConfig, RunOptions {
+  schedule: Schedule;
+}
+
+export interface BackfillConfig extends CommonConfig, RunOptions {
+  window: BackfillWindow;
+  /** Bucket length and --historical; re-read ages play no part in a backfill. */
+  schedule: Schedule;
+}
