@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { ExportConfig } from "../config/settings.js";
 import type { OwnedPoint } from "../datadog/batch.js";
+import { UpstreamError } from "../errors.js";
 import { mapDeliverySummary } from "../mapping/delivery.js";
 import { mapEventVolume } from "../mapping/events.js";
 import { connectionTags, sourceTags } from "../mapping/tags.js";
@@ -56,6 +57,15 @@ async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobRe
     intervalS: ctx.config.schedule.bucketMs / 1000,
     tags: connectionTags(ws.discovery.workspace.slug, connection.source, connection.destination, ws.tags),
   });
+  // Odd single values are skipped with a warning; a summary with metrics but not one number in
+  // them is a changed or broken API, and the bucket must not be checkpointed as if it were empty.
+  if (mapped.points.length === 0 && summary.metrics.length > 0) {
+    const sample = summary.metrics[0];
+    throw new UpstreamError(
+      `Segment returned delivery metrics without a single numeric value (e.g. '${sample?.metricName}' = ${JSON.stringify(sample?.total)}); the API may have changed — please report it`,
+      { retryable: false },
+    );
+  }
   warnOnce(ctx, mapped.warnings);
   const owner = ownerKey(job.stream, job.start);
   return { job, points: mapped.points.map((p) => ({ ...p, owner })) };

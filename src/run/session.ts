@@ -56,6 +56,7 @@ export async function openSession(
       signals.push(AbortSignal.timeout(Math.max(1, config.maxDurationMs - reserve)));
     }
     const stop = AbortSignal.any(signals);
+    let lastSaved = JSON.stringify({ ...state, updatedAt: undefined });
     const segmentCalls = new Map<string, number>();
     const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
     const clients: SegmentHttp[] = [];
@@ -91,7 +92,11 @@ export async function openSession(
         // A lost lock may already belong to another run: its state must not be overwritten.
         if (lock?.lost.aborted)
           throw new PartialFailureError(`lost the lock on ${config.statePath}; stopped without writing the state`);
+        // Nothing moved (nothing due, or everything failed): leave the file as it is.
+        const content = JSON.stringify({ ...state, updatedAt: undefined });
+        if (content === lastSaved) return;
         await saveState(config.statePath, state);
+        lastSaved = content;
       },
       close: async () => {
         await Promise.all(clients.map((c) => c.close()));

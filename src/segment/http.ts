@@ -188,7 +188,11 @@ function parseAnswer<S extends z.ZodType>(
     });
   }
   if (!parsed) {
-    throw new UpstreamError(`${label} answered ${status} with ${describeNonJson(contentType, text)} instead of JSON`, {
+    const what =
+      /json/i.test(contentType) && text.trim() !== ""
+        ? "invalid JSON (truncated or malformed)"
+        : `${describeNonJson(contentType, text)} instead of JSON`;
+    throw new UpstreamError(`${label} answered ${status} with ${what}`, {
       status,
       retryable: false,
     });

@@ -102,9 +102,12 @@ export async function assertStateWritable(path: string): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await access(dir, constants.W_OK);
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const code = (error as { code?: string }).code ?? "error";
+    if (code === "EEXIST" || code === "ENOTDIR") {
+      throw new UsageError(`--state: ${dir} is a file, not a folder; choose a --state path inside a folder`);
+    }
     throw new UsageError(
-      `--state: folder ${dir} is not writable (${code ?? "error"}); fix its permissions or choose another --state file`,
+      `--state: folder ${dir} is not writable (${code}); fix its permissions or choose another --state file`,
     );
   }
 }

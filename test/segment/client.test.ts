@@ -128,7 +128,7 @@ describe("failures", () => {
   });
 
   it.each([
-    ["invalid-json", /instead of JSON/],
+    ["invalid-json", /answered 200 with invalid JSON \(truncated or malformed\)/],
     ["html-200", /an HTML page/],
     ["missing-fields", /unexpected shape at data\.workspace/],
   ] as const)("%s is a one-line UpstreamError, not retried", async (fault, pattern) => {
