@@ -161,10 +161,12 @@ if (want("ratelimit")) {
   );
   const made = calls(em, "delivery-metrics");
   const throttled = em.segment.requests.filter((q) => q.status === 429).length;
-  const boundS = (made / perMinute) * 60;
+  // Windows open with their first request: N calls at once, the next N a window later, and so on;
+  // the least time the limit allows is the number of windows that must fully pass.
+  const boundS = Math.floor((made - throttled - 1) / perMinute) * 60;
   report(`rate limit ${perMinute}/min`, "exit code", r.code);
   report(`rate limit ${perMinute}/min`, "delivery calls / 429 answers", `${made} / ${throttled}`);
-  report(`rate limit ${perMinute}/min`, "wall time / bound", `${(r.ms / 1000).toFixed(1)} s / ${boundS.toFixed(1)} s`);
+  report(`rate limit ${perMinute}/min`, "wall time / least the limit allows", `${(r.ms / 1000).toFixed(1)} s / ${boundS.toFixed(0)} s`);
   await em.close();
 }
 

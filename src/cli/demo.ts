@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { DEFAULT_DD_SITE, DEFAULT_PREFIX, type ExportConfig, resolveSchedule } from "../config/settings.js";
 import { startEmulators } from "../emulator/index.js";
-import { checkDelivery, checkEventVolume } from "../emulator/verify.js";
+import { checkDelivery, checkEventVolume, checkUsage } from "../emulator/verify.js";
 import { createLogger, type LogLevel } from "../log.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
@@ -50,6 +50,7 @@ export function registerDemo(program: Command): void {
           rateLimits: {},
           schedule,
           eventVolume: true,
+          usage: true,
           eventsGroupBy: [],
         };
         const summary = await runExport(config, {
@@ -66,7 +67,12 @@ export function registerDemo(program: Command): void {
         };
         const delivery = checkDelivery(emulators.segment, emulators.datadog.store, window);
         const events = checkEventVolume(emulators.segment, emulators.datadog.store, window);
-        const problems = [...delivery.problems, ...events.problems];
+        const usage = checkUsage(emulators.segment, emulators.datadog.store, {
+          prefix: DEFAULT_PREFIX,
+          at: now,
+          timestamp: Math.floor(now / 1000),
+        });
+        const problems = [...delivery.problems, ...events.problems, ...usage.problems];
         const report = {
           segmentUrl: emulators.segment.url,
           datadogUrl: emulators.datadog.url,
@@ -76,7 +82,7 @@ export function registerDemo(program: Command): void {
           points: summary.points,
           datadogRequests: summary.datadogRequests,
           segmentCalls: summary.segmentCalls,
-          checkedAgainstTruth: delivery.checked + events.checked,
+          checkedAgainstTruth: delivery.checked + events.checked + usage.checked,
           problems,
         };
         if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -66,6 +66,7 @@ export const configFileSchema = z.strictObject({
       maxDuration: nonEmpty.optional(),
       eventVolume: z.boolean().optional(),
       eventsGroupBy: z.union([nonEmpty, stringList]).optional(),
+      usage: z.boolean().optional(),
     })
     .optional(),
   check: z

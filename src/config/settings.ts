@@ -181,7 +181,8 @@ function runOptionsOf(inputs: Inputs<ExportFlags>): RunOptions {
     return group;
   });
   const eventVolume = flags.eventVolume !== false && file.export?.eventVolume !== false;
-  return { maxDurationMs, eventVolume, eventsGroupBy: [...new Set(eventsGroupBy)] };
+  const usage = flags.usage !== false && file.export?.usage !== false;
+  return { maxDurationMs, eventVolume, usage, eventsGroupBy: [...new Set(eventsGroupBy)] };
 }
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {

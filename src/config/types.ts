@@ -32,6 +32,7 @@ export interface ExportFlags extends CommonFlags {
   maxDuration?: string;
   eventVolume?: boolean;
   eventsGroupBy?: string;
+  usage?: boolean;
 }
 
 export interface BackfillFlags extends ExportFlags {
@@ -95,6 +96,8 @@ export interface CommonConfig {
 export interface RunOptions {
   maxDurationMs?: number | undefined;
   eventVolume: boolean;
+  /** Daily MTU and API calls, read once per UTC day (export only). */
+  usage: boolean;
   eventsGroupBy: EventGroup[];
 }
 

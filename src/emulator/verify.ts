@@ -103,3 +103,57 @@ export function checkEventVolume(segment: SegmentEmulator, store: PointStore, wi
   }
   return result;
 }
+
+const MTU_FIELDS = [
+  ["anonymous", "anonymous"],
+  ["anonymousIdentified", "anonymous_identified"],
+  ["identified", "identified"],
+  ["neverIdentified", "never_identified"],
+] as const;
+
+/**
+ * Usage gauges stamped at `timestamp` (s) against the newest day of the month at `at`: per source
+ * for each MTU type and API calls, and the workspace's own totals (never a sum over sources).
+ */
+export function checkUsage(
+  segment: SegmentEmulator,
+  store: PointStore,
+  args: { prefix: string; at: number; timestamp: number },
+): TruthCheck {
+  const result: TruthCheck = { checked: 0, problems: [] };
+  const day = new Date(args.at).toISOString().slice(0, 10);
+  const usage = segment.truth.dailyUsage(`${day.slice(0, 8)}01`, args.at);
+  const find = (metric: string, tags: string[]) =>
+    store
+      .all()
+      .find(
+        (p) =>
+          p.metric === metric &&
+          p.timestamp === args.timestamp &&
+          tags.every((t) => p.tags.includes(t)) &&
+          (tags.some((t) => t.startsWith("source_id:")) || !p.tags.some((t) => t.startsWith("source_id:"))),
+      );
+  const mtu = `${args.prefix}.usage.mtu`;
+  const calls = `${args.prefix}.usage.api_calls`;
+  for (const row of usage.sources.filter((r) => r.day === day)) {
+    const source = `source_id:${row.sourceId.toLowerCase()}`;
+    for (const [field, type] of MTU_FIELDS) {
+      compare(
+        result,
+        find(mtu, [source, `mtu_type:${type}`]),
+        `${mtu} ${row.sourceId} ${type}`,
+        Number(row.mtu[field]),
+        3,
+        0,
+      );
+    }
+    compare(result, find(calls, [source]), `${calls} ${row.sourceId}`, Number(row.apiCalls), 3, 0);
+  }
+  for (const row of usage.workspace.filter((r) => r.day === day)) {
+    for (const [field, type] of MTU_FIELDS) {
+      compare(result, find(mtu, [`mtu_type:${type}`]), `${mtu} workspace ${type}`, Number(row.mtu[field]), 3, 0);
+    }
+    compare(result, find(calls, []), `${calls} workspace`, Number(row.apiCalls), 3, 0);
+  }
+  return result;
+}

@@ -11,7 +11,18 @@ import { FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from ".
 import { inShard } from "../plan/shard.js";
 import { fromWatermarks, toWatermarks } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
-import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, sortJobs } from "./jobs.js";
+import {
+  deliveryJobs,
+  deliveryStream,
+  eventsJobs,
+  eventsStream,
+  type Job,
+  sortJobs,
+  USAGE_STAGE,
+  usageJob,
+  usagePlan,
+  usageStream,
+} from "./jobs.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
 import { runWaves, type Stream } from "./waves.js";
@@ -214,6 +225,19 @@ function planWorkspace(
       ws.state.delivery[c.key] = { stages: fromWatermarks(m) };
     });
     jobs.push(...deliveryJobs(ws, c, plan, now));
+  }
+  // Usage: on a fresh state, then at most once per UTC day; "done" only once Datadog accepted it.
+  const usage = config.usage && inShard(usageStream(ws), config.shard) ? usageJob(ws, now) : undefined;
+  if (usage) {
+    streams.set(usage.stream, {
+      plan: usagePlan(usage),
+      succeeded: new Set(),
+      save: (marks) => {
+        if (marks[USAGE_STAGE] === usage.end) ws.state.usage = { lastDay: usage.day };
+      },
+    });
+    own.streams.push(usage.stream);
+    jobs.push(usage);
   }
   if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
     const marks = reconcileWatermarks(toWatermarks(ws.state.events?.stages), schedule, now);

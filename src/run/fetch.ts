@@ -8,10 +8,12 @@ import { mapDeliverySummary } from "../mapping/delivery.js";
 import { mapEventVolume } from "../mapping/events.js";
 import { connectionTags, sourceTags } from "../mapping/tags.js";
 import type { MappingWarning } from "../mapping/types.js";
+import { mapUsage } from "../mapping/usage.js";
 import { DELIVERY_METRICS_LIMITS, granularityFor } from "../plan/limits.js";
 import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
-import { type DeliveryJob, type EventsJob, type Job, ownerKey } from "./jobs.js";
+import { getMonthUsage } from "../segment/usage.js";
+import { type DeliveryJob, type EventsJob, type Job, ownerKey, type UsageJob } from "./jobs.js";
 
 export interface FetchContext {
   config: Pick<ExportConfig, "prefix" | "eventsGroupBy"> & { schedule: { bucketMs: number } };
@@ -105,6 +107,21 @@ async function fetchEvents(job: EventsJob, ctx: FetchContext): Promise<JobResult
   return { job, points: points.map((p) => ({ ...p, owner: ownerKey(job.stream, p.timestamp * 1000) })) };
 }
 
+async function fetchUsage(job: UsageJob, ctx: FetchContext): Promise<JobResult> {
+  const { ws } = job;
+  const rows = await getMonthUsage(ws.http, job.period);
+  const points = mapUsage(rows, {
+    prefix: ctx.config.prefix,
+    workspaceSlug: ws.discovery.workspace.slug,
+    sources: new Map(ws.discovery.sources.map((s) => [s.id, s.slug])),
+    tags: ws.tags,
+    timestamp: Math.floor(ctx.clock() / 1000),
+  });
+  const owner = ownerKey(job.stream, job.start);
+  return { job, points: points.map((p) => ({ ...p, owner })) };
+}
+
 export function fetchAndMap(job: Job, ctx: FetchContext): Promise<JobResult> {
+  if (job.kind === "usage") return fetchUsage(job, ctx);
   return job.kind === "delivery" ? fetchDelivery(job, ctx) : fetchEvents(job, ctx);
 }

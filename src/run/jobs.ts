@@ -1,6 +1,7 @@
 // Turns stream plans into fetch jobs (pure). A delivery job is one summary call for one bucket of
 // one connection; an events job is one paginated request sequence for a window of a workspace.
-import { chunkWindow } from "../plan/buckets.js";
+import { DAY } from "../config/time.js";
+import { alignDown, chunkWindow } from "../plan/buckets.js";
 import {
   DELIVERY_METRICS_LIMITS,
   EVENTS_VOLUME_LIMITS,
@@ -19,6 +20,10 @@ export function deliveryStream(ws: Pick<WorkspaceRun, "id">, connection: Connect
 
 export function eventsStream(ws: Pick<WorkspaceRun, "id">): string {
   return `${ws.id}/events`;
+}
+
+export function usageStream(ws: Pick<WorkspaceRun, "id">): string {
+  return `${ws.id}/usage`;
 }
 
 export function ownerKey(stream: string, bucketStart: number): string {
@@ -47,16 +52,46 @@ export interface EventsJob extends JobBase {
   firstReadStarts: number[];
 }
 
-export type Job = DeliveryJob | EventsJob;
+/** The month-to-date usage of a workspace, read once per UTC day (its "bucket" is the day). */
+export interface UsageJob extends JobBase {
+  kind: "usage";
+  /** First day of the month, `YYYY-MM-01`, as the usage endpoints want it. */
+  period: string;
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+}
+
+export const USAGE_STAGE = "usage";
+
+/** Today's usage read, unless the state says it was done today. */
+export function usageJob(ws: WorkspaceRun, now: number): UsageJob | undefined {
+  const start = alignDown(now, DAY);
+  const day = new Date(start).toISOString().slice(0, 10);
+  if (ws.state.usage?.lastDay === day) return undefined;
+  const period = `${day.slice(0, 8)}01`;
+  return { kind: "usage", ws, stream: usageStream(ws), start, end: start + DAY, granularity: "DAY", day, period };
+}
+
+/** A one-task plan, so the usage read is checkpointed by the same rule as buckets. */
+export function usagePlan(job: UsageJob): StreamPlan {
+  return {
+    bucketMs: DAY,
+    tasks: [{ start: job.start, end: job.end, stages: [USAGE_STAGE], firstRead: true }],
+    stages: [{ key: USAGE_STAGE, from: job.start, to: job.end, outOfReach: 0, outOfReachFrom: job.start }],
+  };
+}
+
+export type Job = DeliveryJob | EventsJob | UsageJob;
 
 export function ownersOfJob(job: Job): string[] {
-  return job.kind === "delivery"
-    ? [ownerKey(job.stream, job.start)]
-    : job.dueStarts.map((start) => ownerKey(job.stream, start));
+  return job.kind === "events"
+    ? job.dueStarts.map((start) => ownerKey(job.stream, start))
+    : [ownerKey(job.stream, job.start)];
 }
 
 export function isFirstRead(job: Job, start: number): boolean {
-  return job.kind === "delivery" ? job.firstRead : job.firstReadStarts.includes(start);
+  if (job.kind === "events") return job.firstReadStarts.includes(start);
+  return job.kind === "delivery" ? job.firstRead : true;
 }
 
 export function deliveryJobs(ws: WorkspaceRun, connection: Connection, plan: StreamPlan, now: number): DeliveryJob[] {

@@ -121,6 +121,8 @@ export async function runWaves(
           continue;
         }
         streams.get(result.job.stream)?.succeeded.add(start);
+        // Usage is a daily reading, not a bucket: it is not counted with the buckets.
+        if (result.job.kind === "usage") continue;
         const counts = totals.byStream.get(result.job.stream) ?? { firstReads: 0, rereads: 0, failed: 0 };
         totals.byStream.set(result.job.stream, counts);
         if (options.allFirstReads || isFirstRead(result.job, start)) {

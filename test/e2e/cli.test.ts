@@ -36,6 +36,8 @@ const CONTRACT_SERIES = new Set(
     "delivery.time_to_first_attempt.avg",
     "delivery.time_to_first_attempt.p95",
     "events.volume",
+    "usage.mtu",
+    "usage.api_calls",
   ].map((s) => `segment_exporter.${s}`),
 );
 
