@@ -166,7 +166,11 @@ if (want("ratelimit")) {
   const boundS = Math.floor((made - throttled - 1) / perMinute) * 60;
   report(`rate limit ${perMinute}/min`, "exit code", r.code);
   report(`rate limit ${perMinute}/min`, "delivery calls / 429 answers", `${made} / ${throttled}`);
-  report(`rate limit ${perMinute}/min`, "wall time / least the limit allows", `${(r.ms / 1000).toFixed(1)} s / ${boundS.toFixed(0)} s`);
+  report(
+    `rate limit ${perMinute}/min`,
+    "wall time / least the limit allows",
+    `${(r.ms / 1000).toFixed(1)} s / ${boundS.toFixed(0)} s`,
+  );
   await em.close();
 }
 
