@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import { registerBackfill } from "./backfill.js";
+import { registerCheck } from "./check.js";
 import { registerDemo } from "./demo.js";
 import { registerDestinations } from "./destinations.js";
 import { describeFailure, PROGRAM } from "./errors.js";
@@ -28,6 +29,7 @@ Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
   registerExport(program);
   registerBackfill(program);
   registerDestinations(program);
+  registerCheck(program);
   registerDemo(program);
   registerSandbox(program);
   // Every command: no help dump after errors, and errors come back to us instead of process.exit.

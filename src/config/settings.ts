@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
 import { validateBackfillWindow } from "../plan/backfill.js";
+import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
 import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
@@ -13,10 +14,13 @@ import { resolveDatadog } from "./datadog.js";
 import type { Env } from "./env.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
 import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
+import { parseCount, parseRate } from "./thresholds.js";
 import { parseDuration, parseTime } from "./time.js";
 import type {
   BackfillConfig,
   BackfillFlags,
+  CheckConfig,
+  CheckFlags,
   CommonConfig,
   CommonFlags,
   ExportConfig,
@@ -212,4 +216,50 @@ export function resolveBackfill(flags: BackfillFlags, rawEnv: NodeJS.ProcessEnv,
     prefix: common.prefix,
   });
   return { ...common, ...options, window, schedule: { bucketMs, delayMs: 0, rereadMs: [], historical } };
+}
+
+/** `check`: window and thresholds from flags or the config file's `check` section. */
+export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: number): CheckConfig {
+  const inputs = loadInputs(flags, rawEnv);
+  const section = inputs.file.check ?? {};
+  const windowRaw = pick(fromFlag(flags.window, "--window"), fromFile(inputs, "check.window", section.window)) ?? {
+    value: "1h",
+    from: "--window",
+  };
+  const windowMs = parseDuration(windowRaw.value, windowRaw.from);
+  const fits = (limits: typeof DELIVERY_METRICS_LIMITS) => granularityFor(limits, now - windowMs, windowMs, now);
+  if (windowMs < 4 * 60_000 || !fits(DELIVERY_METRICS_LIMITS) || !fits(EVENTS_VOLUME_LIMITS)) {
+    throw new UsageError(
+      `${windowRaw.from}: '${windowRaw.value}' does not fit Segment's limits; use a window from 4m (four trend steps of a minute) to 13d`,
+    );
+  }
+  const rateRaw = pick(
+    fromFlag(flags.minSuccessRate, "--min-success-rate"),
+    fromFile(
+      inputs,
+      "check.minSuccessRate",
+      section.minSuccessRate === undefined ? undefined : String(section.minSuccessRate),
+    ),
+  );
+  const p95Raw = pick(fromFlag(flags.maxP95, "--max-p95"), fromFile(inputs, "check.maxP95", section.maxP95));
+  const eventsRaw = pick(
+    fromFlag(flags.minEvents, "--min-events"),
+    fromFile(inputs, "check.minEvents", section.minEvents === undefined ? undefined : String(section.minEvents)),
+  );
+  if (flags.junit !== undefined && flags.junit.trim() === "")
+    throw new UsageError("--junit: give a file name, e.g. --junit check.xml");
+  const common = commonOf(inputs, "required");
+  return {
+    ...common,
+    windowMs,
+    thresholds: {
+      minSuccessRate: rateRaw ? parseRate(rateRaw) : undefined,
+      maxP95Ms: p95Raw ? parseDuration(p95Raw.value, p95Raw.from) : undefined,
+      minEvents: eventsRaw ? parseCount(eventsRaw) : undefined,
+    },
+    json: flags.json === true,
+    junit: flags.junit,
+    submit: flags.submit === true,
+    historical: flags.historical === true || inputs.file.export?.historical === true,
+  };
 }

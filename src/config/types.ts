@@ -41,14 +41,16 @@ export interface BackfillFlags extends ExportFlags {
   json?: boolean;
 }
 
-/** Thresholds as written (resolved by `check`, which knows their units). */
-export interface ThresholdInput {
-  minSuccessRate?: number | string | undefined;
-  maxP95?: string | undefined;
+/** `check` thresholds, validated: a rate in [0, 1], a p95 in milliseconds, an event count. */
+export interface Thresholds {
+  minSuccessRate?: number | undefined;
+  maxP95Ms?: number | undefined;
   minEvents?: number | undefined;
-  destinations?: Record<string, { minSuccessRate?: number | string | undefined; maxP95?: string | undefined }>;
-  /** Where they came from, for messages: `--config x.yaml: workspaces[0].thresholds`. */
-  from: string;
+}
+
+export interface WorkspaceThresholds extends Thresholds {
+  /** Overrides by destination id or name. */
+  destinations?: Record<string, Omit<Thresholds, "minEvents">> | undefined;
 }
 
 export interface WorkspaceSettings {
@@ -61,7 +63,7 @@ export interface WorkspaceSettings {
   exclude: string[];
   /** Added to this workspace's series, after the global --tag tags. */
   tags: string[];
-  thresholds?: ThresholdInput | undefined;
+  thresholds?: WorkspaceThresholds | undefined;
 }
 
 export interface DatadogSettings {
@@ -109,4 +111,25 @@ export interface BackfillConfig extends CommonConfig, RunOptions {
   window: BackfillWindow;
   /** Bucket length and --historical; re-read ages play no part in a backfill. */
   schedule: Schedule;
+}
+
+export interface CheckFlags extends CommonFlags {
+  window?: string;
+  minSuccessRate?: string;
+  maxP95?: string;
+  minEvents?: string;
+  json?: boolean;
+  junit?: string;
+  submit?: boolean;
+  historical?: boolean;
+}
+
+export interface CheckConfig extends CommonConfig {
+  windowMs: number;
+  /** From flags or the config file's `check` section; a workspace's own thresholds come after. */
+  thresholds: Thresholds;
+  json: boolean;
+  junit?: string | undefined;
+  submit: boolean;
+  historical: boolean;
 }

@@ -2,6 +2,7 @@
 // config file, each with its token from a named environment variable or a file.
 import { UsageError } from "../errors.js";
 import { fromFile, fromFlag, type Inputs } from "./inputs.js";
+import { resolveThresholds } from "./thresholds.js";
 import type { WorkspaceSettings } from "./types.js";
 import { checkSecret, parseServiceUrl, parseTags, pick, readSecretFile, splitList } from "./values.js";
 
@@ -71,7 +72,7 @@ export function resolveWorkspaces(inputs: Inputs): WorkspaceSettings[] {
       include: override ?? w.sources?.include ?? [],
       exclude: override ? [] : (w.sources?.exclude ?? []),
       tags: parseTags(w.tags ?? [], at("tags")),
-      thresholds: w.thresholds ? { ...w.thresholds, from: at("thresholds") } : undefined,
+      thresholds: w.thresholds ? resolveThresholds(w.thresholds, at("thresholds")) : undefined,
     };
   });
 }

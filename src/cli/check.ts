@@ -1,0 +1,93 @@
+// `check`: a CI smoke check of a (test) workspace → exit 0 when every threshold holds, 5 when not.
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { type CheckFlags, resolveCheck } from "../config/settings.js";
+import { formatDuration } from "../config/time.js";
+import { PartialFailureError, ThresholdError, UsageError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { sparkline } from "../mapping/thresholds.js";
+import { runCheck } from "../run/check.js";
+import { submitCheckedWindow } from "../run/check-submit.js";
+import { junitXml } from "./junit.js";
+import { addDatadogOptions, addSegmentOptions, addShardOption } from "./options.js";
+import { renderTable } from "./table.js";
+
+const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
+
+export function registerCheck(program: Command): void {
+  const cmd = program
+    .command("check")
+    .summary("CI smoke check: credentials, reachability, thresholds → exit code")
+    .description(
+      "Verifies the Segment token and the Datadog API key (each named if it fails: exit 3), lists the connections, reads exactly [now − window, now) and evaluates the thresholds per connection and per source. Exit 0 when all hold, 5 when one fails.",
+    )
+    .option("--window <duration>", "how far back to look (default 1h)")
+    .option("--min-success-rate <rate>", "successes / (successes + discarded + expired), e.g. 0.99 or 99%")
+    .option("--max-p95 <duration>", "largest acceptable p95 time to success, e.g. 30s")
+    .option("--min-events <n>", "smallest acceptable event volume per source over the window")
+    .option("--json", "print one JSON document on stdout")
+    .option("--junit <file>", "write JUnit XML: one test case per connection and per source")
+    .option("--submit", "also export the window's complete buckets to Datadog (as export would)")
+    .option("--historical", "with --submit: Historical Metrics Ingestion is on, send buckets older than 1h too");
+  addShardOption(cmd);
+  addSegmentOptions(cmd);
+  addDatadogOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  segment-datadog-exporter check --min-success-rate 99% --max-p95 30s --min-events 1
+  segment-datadog-exporter check --window 30m --junit reports/segment.xml --json > check.json`,
+  );
+  cmd.action(async (flags: CheckFlags) => {
+    const now = Date.now();
+    const config = resolveCheck(flags, process.env, now);
+    const logger = createLogger({ level: config.logLevel });
+    const report = await runCheck(config, { now: () => now, logger });
+    if (config.junit) {
+      try {
+        writeFileSync(config.junit, junitXml(report));
+      } catch (error) {
+        throw new UsageError(
+          `--junit: cannot write ${config.junit} (${(error as { code?: string }).code ?? "error"}); check the folder`,
+        );
+      }
+    }
+    const submitFailure = config.submit ? await submitCheckedWindow(config, now, logger) : undefined;
+    if (config.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      const rows = report.connections.map((c) => [
+        c.ok ? "OK" : "FAIL",
+        `${c.source} → ${c.destination}`,
+        c.destinationId,
+        percent(c.successRate),
+        c.numbers.p95Ms === undefined ? "—" : `${c.numbers.p95Ms} ms`,
+        String(c.numbers.successes),
+        String(c.numbers.discarded + c.numbers.expired),
+        sparkline(c.numbers.trend),
+        c.failures.join("; "),
+      ]);
+      const sourceRows = report.sources.map((s) => [
+        s.ok ? "OK" : "FAIL",
+        s.source,
+        String(s.events),
+        sparkline(s.trend),
+        s.failures.join("; "),
+      ]);
+      process.stdout.write(
+        `Window ${report.from} … ${report.to} (${formatDuration(config.windowMs)})\n\n${renderTable(
+          ["STATUS", "CONNECTION", "DESTINATION ID", "SUCCESS", "P95", "DELIVERED", "LOST", "TREND", "WHY"],
+          rows,
+        )}\n${renderTable(["STATUS", "SOURCE", "EVENTS", "TREND", "WHY"], sourceRows)}\n${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`,
+      );
+    }
+    if (!report.ok) {
+      const failed = [...report.connections, ...report.sources].filter((r) => !r.ok);
+      const first = failed[0];
+      const name =
+        first && "destinationId" in first ? `${first.source} → ${first.destinationId}` : `${first?.source} events`;
+      throw new ThresholdError(`${failed.length} check(s) failed; first: ${name}: ${first?.failures[0]}`);
+    }
+    if (submitFailure) throw new PartialFailureError(submitFailure);
+  });
+}
