@@ -1,4 +1,5 @@
 // Several workspaces in one run, and --shard splitting an estate across processes.
+import { writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDatadogEmulator } from "../../src/emulator/datadog/server.js";
 import type { DatadogEmulator } from "../../src/emulator/datadog/types.js";
@@ -8,6 +9,7 @@ import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runExport } from "../../src/run/export.js";
+import { cleanEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
@@ -111,5 +113,55 @@ describe("--shard", () => {
     expect(total).toBe(6 + second.fixture.destinations.filter((d) => d.enabled).length);
     // Each shard got a share (with 20 connections, an empty shard would mean a broken hash).
     expect(runs.every((r) => r.connections > 0)).toBe(true);
+  });
+});
+
+describe("a two-workspace config file, through the CLI", () => {
+  it("exports both with their own tags", async () => {
+    const file = `${tempStatePath()}.yaml`;
+    writeFileSync(
+      file,
+      [
+        "workspaces:",
+        "  - name: web-team",
+        "    tokenEnv: FIRST_SEGMENT_TOKEN",
+        `    apiUrl: ${first.url}`,
+        "    tags: [team:web]",
+        "  - name: second",
+        "    tokenEnv: SECOND_SEGMENT_TOKEN",
+        `    apiUrl: ${second.url}`,
+        `datadog: { apiUrl: "${datadog.url}", apiKeyEnv: MY_DD_KEY }`,
+        "tags: [env:test]",
+        "",
+      ].join("\n"),
+    );
+    datadog.reset();
+    // The CLI runs on the real clock: point the emulators' data clocks at it for this run.
+    const realNow = Date.now();
+    first.setNow(() => realNow);
+    second.setNow(() => realNow);
+    datadog.setNow(() => realNow);
+    try {
+      const result = await runCli(
+        ["export", "--config", file, "--state", tempStatePath(), "--no-usage"],
+        cleanEnv({ FIRST_SEGMENT_TOKEN: first.token, SECOND_SEGMENT_TOKEN: second.token, MY_DD_KEY: datadog.apiKey }),
+      );
+      expect(result.code).toBe(0);
+      const successes = datadog.store.series("segment_exporter.delivery.successes");
+      const bySlug = (slug: string) => successes.filter((p) => p.tags.includes(`workspace:${slug}`));
+      expect(bySlug("emulated-workspace").length).toBeGreaterThan(0);
+      expect(bySlug("second-workspace").length).toBeGreaterThan(0);
+      expect(
+        bySlug("emulated-workspace").every((p) => p.tags.includes("team:web") && p.tags.includes("env:test")),
+      ).toBe(true);
+      expect(bySlug("second-workspace").every((p) => !p.tags.includes("team:web") && p.tags.includes("env:test"))).toBe(
+        true,
+      );
+      expect(successes.length).toBe(bySlug("emulated-workspace").length + bySlug("second-workspace").length);
+    } finally {
+      first.setNow(() => NOW);
+      second.setNow(() => NOW);
+      datadog.setNow(() => NOW);
+    }
   });
 });
