@@ -5,7 +5,7 @@ import { createLogger } from "../log.js";
 import { runBackfill } from "../run/backfill.js";
 import { stopOnSignals } from "../run/signals.js";
 import { exportFailure } from "./export.js";
-import { addDatadogOptions, addScheduleOptions, addSegmentOptions, addShardOption } from "./options.js";
+import { addRunOptions, addScheduleOptions } from "./options.js";
 import { createProgress } from "./progress.js";
 
 export function registerBackfill(program: Command): void {
@@ -19,9 +19,7 @@ export function registerBackfill(program: Command): void {
     .option("--to <time>", "end of the window (default now)")
     .option("--json", "print one JSON summary on stdout and no progress");
   addScheduleOptions(cmd);
-  addShardOption(cmd);
-  addSegmentOptions(cmd);
-  addDatadogOptions(cmd);
+  addRunOptions(cmd);
   cmd.addHelpText(
     "after",
     `

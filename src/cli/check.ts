@@ -9,7 +9,7 @@ import { sparkline } from "../mapping/thresholds.js";
 import { runCheck } from "../run/check.js";
 import { submitCheckedWindow } from "../run/check-submit.js";
 import { junitXml } from "./junit.js";
-import { addDatadogOptions, addSegmentOptions, addShardOption } from "./options.js";
+import { addRunOptions } from "./options.js";
 import { renderTable } from "./table.js";
 
 const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
@@ -29,9 +29,7 @@ export function registerCheck(program: Command): void {
     .option("--junit <file>", "write JUnit XML: one test case per connection and per source")
     .option("--submit", "also export the window's complete buckets to Datadog (as export would)")
     .option("--historical", "with --submit: Historical Metrics Ingestion is on, send buckets older than 1h too");
-  addShardOption(cmd);
-  addSegmentOptions(cmd);
-  addDatadogOptions(cmd);
+  addRunOptions(cmd);
   cmd.addHelpText(
     "after",
     `

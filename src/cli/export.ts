@@ -6,7 +6,7 @@ import { PartialFailureError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { type ExportSummary, runExport } from "../run/export.js";
 import { stopOnSignals } from "../run/signals.js";
-import { addDatadogOptions, addScheduleOptions, addSegmentOptions, addShardOption } from "./options.js";
+import { addRunOptions, addScheduleOptions } from "./options.js";
 
 export function exportFailure(
   summary: Pick<ExportSummary, "bucketsFailed" | "bucketsPending" | "failures" | "stopped">,
@@ -33,9 +33,7 @@ export function registerExport(program: Command): void {
     .option("--reread <durations>", "ages after a bucket's end at which it is read again (default 15m,40m)")
     .option("--no-usage", "do not export daily MTU and API-call usage (read once per UTC day)");
   addScheduleOptions(cmd);
-  addShardOption(cmd);
-  addSegmentOptions(cmd);
-  addDatadogOptions(cmd);
+  addRunOptions(cmd);
   cmd.addHelpText(
     "after",
     `

@@ -48,3 +48,8 @@ export function addScheduleOptions(cmd: Command): Command {
     .option("--no-event-volume", "do not export event volume")
     .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
 }
+
+/** The settings of every command that reads Segment and writes Datadog. */
+export function addRunOptions(cmd: Command): Command {
+  return addDatadogOptions(addSegmentOptions(addShardOption(cmd)));
+}

@@ -10,7 +10,7 @@ import { assertHistoricalEnabled } from "./historical.js";
 import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, sortJobs } from "./jobs.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
-import { runWaves, type Stream } from "./waves.js";
+import { runWaves, type Stream, sessionWaves } from "./waves.js";
 import { openWorkspaces } from "./workspace.js";
 
 export interface BackfillSummary {
@@ -125,18 +125,14 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     deps.onPlanned?.(summary.planned);
     if (summary.resumed) logger.info({ remaining: summary.planned }, "resuming an interrupted backfill");
 
-    const totals = await runWaves(sortJobs(jobs), streams, {
-      fetch: { config, clock: deps.now, logger },
-      sink: session.sink,
-      dryRun: config.dryRun,
-      stdout: deps.stdout,
-      logger,
-      concurrency: config.concurrency,
-      stop: session.stop,
-      checkpoint: session.checkpoint,
-      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
-      allFirstReads: true,
-    });
+    const totals = await runWaves(
+      sortJobs(jobs),
+      streams,
+      sessionWaves(session, config, deps, {
+        ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+        allFirstReads: true,
+      }),
+    );
     Object.assign(summary, {
       exported: totals.firstReads,
       failed: totals.failed,

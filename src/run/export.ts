@@ -25,7 +25,7 @@ import {
 } from "./jobs.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
-import { runWaves, type Stream } from "./waves.js";
+import { runWaves, type Stream, sessionWaves } from "./waves.js";
 import { openWorkspaces, type WorkspaceRun } from "./workspace.js";
 
 export type { RunDeps } from "./session.js";
@@ -96,16 +96,7 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     const jobs: Job[] = [];
     for (const ws of workspaces) planned.push(planWorkspace(config, ws, now, deps, streams, jobs, summary));
     logger.debug({ jobs: jobs.length, streams: streams.size }, "planned");
-    const totals = await runWaves(sortJobs(jobs), streams, {
-      fetch: { config, clock: deps.now, logger },
-      sink: session.sink,
-      dryRun: config.dryRun,
-      stdout: deps.stdout,
-      logger,
-      concurrency: config.concurrency,
-      stop: session.stop,
-      checkpoint: session.checkpoint,
-    });
+    const totals = await runWaves(sortJobs(jobs), streams, sessionWaves(session, config, deps));
     Object.assign(summary, {
       bucketsExported: totals.firstReads,
       bucketsReread: totals.rereads,

@@ -3,11 +3,14 @@
 // signal or a deadline loses at most one wave of work, and never skips a bucket.
 import pLimit from "p-limit";
 import type { Logger } from "pino";
+import type { CommonConfig } from "../config/types.js";
 import type { DatadogSink } from "../datadog/sink.js";
 import { CredentialError } from "../errors.js";
 import { advanceWatermarks, type StreamPlan, type Watermarks } from "../plan/schedule.js";
+import type { EventGroup } from "../segment/events.js";
 import { type FetchContext, fetchAndMap, type JobResult } from "./fetch.js";
 import { isFirstRead, type Job, ownersOfJob } from "./jobs.js";
+import type { RunDeps, Session } from "./session.js";
 import { submitPoints } from "./submit.js";
 
 export interface Stream {
@@ -46,6 +49,26 @@ export interface WaveOptions {
   onProgress?: (bucketsDone: number) => void;
   /** Backfill counts every bucket as a first read. */
   allFirstReads?: boolean;
+}
+
+/** The options every run over a session uses; `extra` adds what differs (progress, counting). */
+export function sessionWaves(
+  session: Session,
+  config: CommonConfig & { eventsGroupBy: EventGroup[]; schedule: { bucketMs: number } },
+  deps: RunDeps,
+  extra: Partial<WaveOptions> = {},
+): WaveOptions {
+  return {
+    fetch: { config, clock: deps.now, logger: deps.logger },
+    sink: session.sink,
+    dryRun: config.dryRun,
+    stdout: deps.stdout,
+    logger: deps.logger,
+    concurrency: config.concurrency,
+    stop: session.stop,
+    checkpoint: session.checkpoint,
+    ...extra,
+  };
 }
 
 /** Jobs per wave: ~10 points each, so a wave fills about one Datadog request. */

@@ -4,6 +4,7 @@
 //   answer, and a 429's `Retry-After` / `msBeforeNext` / reset, which pauses every request to that
 //   endpoint, not only the one that got it. No guessed fixed limit for undocumented endpoints.
 // State is per (token, endpoint): Segment limits each token, and some endpoints separately.
+import { setTimeout as sleep } from "node:timers/promises";
 import pThrottle from "p-throttle";
 import { remainingOf, resetInMs, retryHintMs } from "./hints.js";
 
@@ -44,21 +45,6 @@ export const ENDPOINTS = [
   "usage-api-calls-sources",
   "usage-api-calls",
 ] as const;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 export class RateBudget {
   private readonly states = new Map<string, EndpointState>();
@@ -101,7 +87,7 @@ export class RateBudget {
     for (;;) {
       const now = this.clock();
       if (s.pausedUntil > now) {
-        await sleep(s.pausedUntil - now, signal);
+        await sleep(s.pausedUntil - now, undefined, { signal });
         continue;
       }
       if (s.allowance !== undefined && s.resetAt !== undefined) {
@@ -112,7 +98,7 @@ export class RateBudget {
         } else if (s.allowance <= 0) {
           // Used up: wait for the window to reset rather than run into 429s. (Spreading the last
           // requests over the window was tried: it costs a whole window at the end of a run.)
-          await sleep(s.resetAt - now + 25, signal);
+          await sleep(s.resetAt - now + 25, undefined, { signal });
           continue;
         }
         if (s.allowance !== undefined) s.allowance -= 1;

@@ -2,6 +2,7 @@
 // zod validation of every answer, a timeout on every request, retries for what is retryable.
 
 import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, request } from "undici";
@@ -92,7 +93,7 @@ export class SegmentHttp {
         // The server's own hint first (429); our jittered backoff is added by p-retry on top,
         // so concurrent workers do not all come back at the same instant.
         const hint = error.details.retryAfterMs;
-        if (hint !== undefined && hint > 0) await abortableSleep(Math.min(hint, 120_000), signal);
+        if (hint !== undefined && hint > 0) await sleep(Math.min(hint, 120_000), undefined, { signal });
       },
     });
   }
@@ -241,20 +242,5 @@ function transportError(error: unknown, label: string, timeoutMs: number, runSig
   const retryable = err.code !== undefined && RETRYABLE_CODES.has(err.code);
   return new UpstreamError(`${label} failed: ${err.code ?? err.name ?? "error"} ${err.message ?? ""}`.trim(), {
     retryable,
-  });
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -98,6 +98,9 @@ describe("RateBudget", () => {
     budget.observe("t", "x", 429, { "retry-after": "30" });
     const stop = new AbortController();
     setTimeout(() => stop.abort(new Error("deadline")), 50);
-    await expect(budget.acquire("t", "x", stop.signal)).rejects.toThrow("deadline");
+    await expect(budget.acquire("t", "x", stop.signal)).rejects.toMatchObject({
+      name: "AbortError",
+      cause: { message: "deadline" },
+    });
   });
 });
