@@ -9,7 +9,7 @@ import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runBackfill } from "../../src/run/backfill.js";
 import { type ExportSummary, runExport } from "../../src/run/export.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
@@ -125,12 +125,7 @@ describe("chaos", () => {
     try {
       const result = await runCli(
         ["export", "--log-level", "trace", "--state", tempStatePath(), "--request-timeout", "1s"],
-        cleanEnv({
-          SEGMENT_API_URL: emulators.segment.url,
-          SEGMENT_TOKEN: emulators.segment.token,
-          DD_API_URL: emulators.datadog.url,
-          DD_API_KEY: emulators.datadog.apiKey,
-        }),
+        emulatorEnv(emulators),
         { timeoutMs: 60_000 },
       );
       const lines = `${result.stdout}\n${result.stderr}`.split("\n").filter((l) => l.trim() !== "");

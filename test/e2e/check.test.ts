@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
-import { cleanEnv, runCli } from "../helpers/cli.js";
+import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 
 let emulators: Emulators;
@@ -14,14 +14,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulators.close();
 });
-const env = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    SEGMENT_API_URL: emulators.segment.url,
-    SEGMENT_TOKEN: emulators.segment.token,
-    DD_API_URL: emulators.datadog.url,
-    DD_API_KEY: emulators.datadog.apiKey,
-    ...extra,
-  });
+const env = (extra: Record<string, string> = {}) => emulatorEnv(emulators, extra);
 const thresholds = ["--min-success-rate", "95%", "--max-p95", "10s", "--min-events", "1"];
 const active = () =>
   emulators.segment.fixture.destinations.filter(

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
-import { BIN, cleanEnv, runCli } from "../helpers/cli.js";
+import { BIN, cleanEnv, emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 
 let emulators: Emulators;
@@ -14,14 +14,7 @@ afterAll(async () => {
   await emulators.close();
 });
 
-const sandboxEnv = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    SEGMENT_API_URL: emulators.segment.url,
-    SEGMENT_TOKEN: emulators.segment.token,
-    DD_API_URL: emulators.datadog.url,
-    DD_API_KEY: emulators.datadog.apiKey,
-    ...extra,
-  });
+const sandboxEnv = (extra: Record<string, string> = {}) => emulatorEnv(emulators, extra);
 
 const CONTRACT_SERIES = new Set(
   [

@@ -10,7 +10,7 @@ import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { acquireLock } from "../../src/state/lock.js";
-import { type CliResult, cleanEnv, runCli } from "../helpers/cli.js";
+import { type CliResult, emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 
 const T0 = Date.now();
@@ -31,13 +31,7 @@ afterAll(async () => {
   await emulators.close();
 });
 
-const env = () =>
-  cleanEnv({
-    SEGMENT_API_URL: emulators.segment.url,
-    SEGMENT_TOKEN: emulators.segment.token,
-    DD_API_URL: emulators.datadog.url,
-    DD_API_KEY: emulators.datadog.apiKey,
-  });
+const env = () => emulatorEnv(emulators);
 
 const deliveryCalls = () => emulators.segment.requests.filter((r) => r.route === "delivery-metrics").length;
 

@@ -18,6 +18,20 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
+/** The settings that point the CLI at a pair of emulators (what `sandbox` prints). */
+export function emulatorEnv(
+  emulators: { segment: { url: string; token: string }; datadog: { url: string; apiKey: string } },
+  extra: Record<string, string | undefined> = {},
+): NodeJS.ProcessEnv {
+  return cleanEnv({
+    SEGMENT_API_URL: emulators.segment.url,
+    SEGMENT_TOKEN: emulators.segment.token,
+    DD_API_URL: emulators.datadog.url,
+    DD_API_KEY: emulators.datadog.apiKey,
+    ...extra,
+  });
+}
+
 export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
