@@ -1,8 +1,12 @@
 // Build step: bundles dist/datadog/client.js (the deep imports of the Datadog client we use) into one
-// file, so the CLI loads it in a fraction of the time the package takes. See src/datadog/client.ts.
+// file, so the CLI loads it in a fraction of the time the package takes (see src/datadog/client.ts).
+// The bundle is all the runtime needs, so the package itself is only a build dependency; the license
+// texts of every bundled package ship beside the bundle.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { build } from "esbuild";
 
-await build({
+const result = await build({
   entryPoints: ["dist/datadog/client.js"],
   outfile: "dist/datadog/client.bundle.js",
   bundle: true,
@@ -10,8 +14,26 @@ await build({
   format: "esm",
   target: "node20",
   minify: true,
-  legalComments: "external",
+  metafile: true,
+  legalComments: "none",
   // The CommonJS client calls require() for Node built-ins; give the ESM bundle a require.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });
+
+const packages = new Set();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (match) packages.add(match[1]);
+}
+const notices = [...packages].sort().map((name) => {
+  const dir = join("node_modules", name);
+  const { version, license } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  const file = readdirSync(dir).find((f) => /^(licen[sc]e|copying)/i.test(f));
+  const text = file ? readFileSync(join(dir, file), "utf8").trim() : `License: ${license}`;
+  return `${name}@${version} (${license})\n\n${text}\n`;
+});
+writeFileSync(
+  "dist/datadog/client.bundle.LICENSES.txt",
+  `Third-party code bundled in client.bundle.js:\n\n${notices.join(`\n${"=".repeat(78)}\n\n`)}`,
+);
