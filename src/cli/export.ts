@@ -30,7 +30,10 @@ export function registerExport(program: Command): void {
       "Reads delivery metrics of every source→destination connection and the workspace's event volume for each bucket that is due (first read after --delay, re-read at each --reread age), submits them to Datadog and advances the checkpoint only for what Datadog accepted. Run it from cron every few minutes.",
     )
     .option("--delay <duration>", "wait this long after a bucket ends before its first read (default 2m)")
-    .option("--reread <durations>", "ages after a bucket's end at which it is read again (default 15m,40m)")
+    .option(
+      "--reread <durations>",
+      "ages after a bucket's end at which it is read again (default 15m,40m; ages up to --delay are covered by the first read)",
+    )
     .option("--no-usage", "do not export daily MTU and API-call usage (read once per UTC day)");
   addScheduleOptions(cmd);
   addRunOptions(cmd);

@@ -50,14 +50,9 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
     fromFlag(env.SEGMENT_EXPORTER_REREAD, "SEGMENT_EXPORTER_REREAD"),
     fromFile(inputs, "export.reread", Array.isArray(fileReread) ? fileReread.join(",") : fileReread),
   ) ?? { value: historical ? DEFAULT_REREAD_HISTORICAL : DEFAULT_REREAD, from: "--reread" };
-  const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from);
-  for (const age of rereadMs) {
-    if (age <= delayMs) {
-      throw new UsageError(
-        `${rereadRaw.from}: ${formatDuration(age)} is not later than --delay ${formatDuration(delayMs)}; re-read ages must come after the first read`,
-      );
-    }
-  }
+  // Small values are valid (design §5): a re-read age the first read has already reached is
+  // simply covered by that read, so it is accepted and leaves no stage of its own.
+  const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
   if (!historical) {
     // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
     const limit = DATADOG_MAX_AGE_MS - AGE_MARGIN_MS;

@@ -92,6 +92,11 @@ describe("schedule", () => {
     });
   });
 
+  it("accepts a re-read age the first read already covers, without a stage of its own", () => {
+    expect(resolveSchedule({ reread: "1m,15m" }, {})).toMatchObject({ delayMs: 120_000, rereadMs: [900_000] });
+    expect(resolveSchedule({ bucket: "1m", reread: "1m", maxDuration: "1s" }, {}).rereadMs).toEqual([]);
+  });
+
   it("uses longer default re-reads with --historical", () => {
     expect(resolveSchedule({ historical: true }, {}).rereadMs).toEqual([900_000, 2_400_000, 7_200_000, 18_000_000]);
   });
@@ -99,7 +104,6 @@ describe("schedule", () => {
   it.each([
     [{ bucket: "90s" }, /--bucket: '90s' is not a usable bucket/],
     [{ bucket: "2d" }, /--bucket: '2d' is not a usable bucket/],
-    [{ reread: "1m", delay: "2m" }, /--reread: 1m is not later than --delay 2m/],
     [{ reread: "55m" }, /use ages up to 50m, or --historical/],
     [{ bucket: "1h" }, /with --bucket 1h and --delay 2m a bucket is 62m old/],
   ])("refuses %j", (flags, pattern) => {

@@ -104,6 +104,15 @@ describe("exit codes and one-line errors", () => {
     expect(result.stderr).toMatch(pattern);
   });
 
+  it("accepts the small values of design §5: --delay 0s, a 1m bucket, 1m re-reads, --max-duration 1s", async () => {
+    const args = ["export", "--bucket", "1m", "--delay", "0s", "--reread", "1m", "--max-duration", "1s", "--dry-run"];
+    const result = await runCli([...args, "--state", tempStatePath()], sandboxEnv());
+    // Done within the second (0), or stopped cleanly by it with work left pending (4): never refused.
+    expect([0, 4]).toContain(result.code);
+    if (result.code === 4) expect(result.stderr).toMatch(/were not reached \(.*\); they stay pending/);
+    expect(result.stdout).toContain('"interval":60');
+  });
+
   it("a missing token exits 2 before any request", async () => {
     const env = sandboxEnv();
     delete env.SEGMENT_TOKEN;
