@@ -202,6 +202,11 @@ export function resolveBackfill(flags: BackfillFlags, rawEnv: NodeJS.ProcessEnv,
   const historical = resolveHistorical(inputs);
   if (flags.from === undefined)
     throw new UsageError("--from is required; e.g. --from -6h or --from 2026-11-24T00:00:00Z");
+  if (flags.json && flags.dryRun) {
+    throw new UsageError(
+      "--json and --dry-run both write to stdout (a summary, and the series as NDJSON); use one of them",
+    );
+  }
   const from = parseTime(flags.from, now, "--from");
   const to = parseTime(flags.to ?? "now", now, "--to");
   const options = runOptionsOf(inputs);

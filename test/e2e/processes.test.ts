@@ -185,6 +185,7 @@ describe("backfill", () => {
     [["--from", "-3h"], /Historical Metrics Ingestion .* pass --historical/],
     [["--from", "yesterday"], /--from: 'yesterday' is not a time/],
     [["--to", "now"], /--from is required/],
+    [["--from", "-30m", "--json", "--dry-run"], /--json and --dry-run both write to stdout/],
   ])("rejects %j with exit 2 and one line", async (flags, pattern) => {
     const result = await runCli(["backfill", ...flags, "--state", tempStatePath()], env());
     expect(result.code).toBe(2);
