@@ -9,7 +9,7 @@ import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 
 const SEGMENT_TOKEN = "bad-input-segment-token-0123456789";
-const DD_API_KEY = "0123456789abcdef0123456789abcdef";
+const DD_API_KEY = "fake-datadog-key-for-tests-0001";
 let emulators: Emulators;
 let prepared: string;
 const dir = mkdtempSync(join(tmpdir(), "sde-bad-"));
@@ -244,7 +244,7 @@ const cases: Record<string, Case> = {
   // Datadog answers
   "a wrong Datadog key": {
     args: (s) => ["export", "--state", s],
-    env: { DD_API_KEY: "ffffffffffffffffffffffffffffffff" },
+    env: { DD_API_KEY: "fake-datadog-key-wrong-0002" },
     code: 3,
     pattern: /Datadog rejected the API key \(HTTP 403\)/,
   },
@@ -280,7 +280,7 @@ describe("bad input", () => {
       expect(output).not.toContain(SEGMENT_TOKEN);
       expect(output).not.toContain(DD_API_KEY);
       expect(output).not.toContain("wrong-token-0123456789");
-      expect(output).not.toContain("ffffffffffffffffffffffffffffffff");
+      expect(output).not.toContain("fake-datadog-key-wrong-0002");
     }
     expect(readFileSync(state).equals(before)).toBe(true);
   });

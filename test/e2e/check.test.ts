@@ -85,7 +85,7 @@ describe("check", () => {
     ["a bad Segment token", { SEGMENT_TOKEN: "not-the-right-token" }, /Segment rejected the token/],
     [
       "a bad Datadog key",
-      { DD_API_KEY: "0123456789abcdef0123456789abcdef" },
+      { DD_API_KEY: "fake-datadog-key-for-tests-0001" },
       /^segment-datadog-exporter: Datadog rejected the API key \(GET \/api\/v1\/validate/,
     ],
   ])("exits 3 for %s and says which", async (_name, extra, pattern) => {
@@ -98,7 +98,7 @@ describe("check", () => {
   it("exits 3 naming both when both are wrong", async () => {
     const result = await runCli(
       ["check"],
-      env({ SEGMENT_TOKEN: "not-the-right-token", DD_API_KEY: "0123456789abcdef0123456789abcdef" }),
+      env({ SEGMENT_TOKEN: "not-the-right-token", DD_API_KEY: "fake-datadog-key-for-tests-0001" }),
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/Segment rejected the token.*; Datadog rejected the API key/);

@@ -79,7 +79,7 @@ describe("exit codes and one-line errors", () => {
   });
 
   it("a wrong Datadog key exits 3 and names Datadog", async () => {
-    const key = "0123456789abcdef0123456789abcdef";
+    const key = "fake-datadog-key-for-tests-0001";
     const result = await runCli(["export", "--state", tempStatePath()], sandboxEnv({ DD_API_KEY: key }));
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/Datadog rejected the API key \(HTTP 403\)/);
