@@ -141,16 +141,15 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
       datadogRequests: totals.datadogRequests,
       failures: totals.failures,
     });
-    if (session.stop.aborted)
-      summary.stopped = String((session.stop.reason as Error | undefined)?.message ?? "stopped");
+    summary.stopped = session.stoppedReason();
     if (!config.dryRun && totals.failed === 0 && totals.pending === 0) {
       delete session.state.backfill;
       await session.checkpoint();
     }
     return summary;
   } finally {
-    summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
-    summary.durationMs = Math.round(performance.now() - session.started);
+    summary.segmentCalls = session.segmentCallCount();
+    summary.durationMs = session.elapsedMs();
     await session.close();
     if (!config.dryRun && summary.workspaces.length > 0) {
       await submitSelfMetrics(

@@ -118,12 +118,11 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     summary.workspaces = planned.map((p) => p.summary);
     const lags = summary.workspaces.flatMap((w) => (w.lagMs === undefined ? [] : [w.lagMs]));
     summary.lagMs = lags.length ? Math.max(...lags) : undefined;
-    if (session.stop.aborted)
-      summary.stopped = String((session.stop.reason as Error | undefined)?.message ?? "stopped");
+    summary.stopped = session.stoppedReason();
     return summary;
   } finally {
-    summary.segmentCalls = [...session.segmentCalls.values()].reduce((a, b) => a + b, 0);
-    summary.durationMs = Math.round(performance.now() - session.started);
+    summary.segmentCalls = session.segmentCallCount();
+    summary.durationMs = session.elapsedMs();
     await session.close();
     if (!config.dryRun && summary.workspaces.length > 0) {
       await submitSelfMetrics(config, "export", summary, session, deps);

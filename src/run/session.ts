@@ -30,6 +30,11 @@ export interface Session {
   /** `endpoint status` → count, for the self-metrics. */
   segmentCalls: Map<string, number>;
   started: number;
+  /** Why the run was stopped (signal, --max-duration, lost lock), if it was. */
+  stoppedReason(): string | undefined;
+  /** Segment answers of the run, all endpoints and statuses. */
+  segmentCallCount(): number;
+  elapsedMs(): number;
   checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
@@ -87,6 +92,10 @@ export async function openSession(
       stop,
       segmentCalls,
       started,
+      stoppedReason: () =>
+        stop.aborted ? String((stop.reason as Error | undefined)?.message ?? "stopped") : undefined,
+      segmentCallCount: () => [...segmentCalls.values()].reduce((a, b) => a + b, 0),
+      elapsedMs: () => Math.round(performance.now() - started),
       checkpoint: async () => {
         if (config.dryRun) return;
         // A lost lock may already belong to another run: its state must not be overwritten.
