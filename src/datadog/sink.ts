@@ -23,7 +23,6 @@ export interface DatadogSinkOptions extends DatadogTarget {
   retries?: number;
   minBackoffMs?: number;
   signal?: AbortSignal;
-  onSubmit?: (status: number | "error") => void;
 }
 
 export interface BatchOutcome {
@@ -103,7 +102,6 @@ export class DatadogSink {
         body: { series: batch.series as never },
         contentEncoding: "gzip",
       });
-      this.options.onSubmit?.(202);
     } catch (error) {
       throw this.classify(error, mod);
     }
@@ -112,7 +110,6 @@ export class DatadogSink {
   private classify(error: unknown, mod: DatadogModule): Error {
     if (error instanceof mod.ApiException) {
       const status = error.code;
-      this.options.onSubmit?.(status);
       if (status === 403) {
         return new CredentialError(
           "datadog",
@@ -124,7 +121,6 @@ export class DatadogSink {
         retryable: isRetryableStatus(status),
       });
     }
-    this.options.onSubmit?.("error");
     const err = error as { name?: string; code?: string; cause?: { code?: string }; message?: string };
     if (this.options.signal?.aborted) {
       return new UpstreamError("Datadog submit stopped: the run's deadline was reached", { retryable: false });

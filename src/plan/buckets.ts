@@ -9,13 +9,6 @@ export function alignUp(ms: number, bucketMs: number): number {
   return Math.ceil(ms / bucketMs) * bucketMs;
 }
 
-/** Bucket starts in [from, to), both aligned down first. */
-export function bucketStarts(from: number, to: number, bucketMs: number): number[] {
-  const starts: number[] = [];
-  for (let t = alignDown(from, bucketMs); t < alignDown(to, bucketMs); t += bucketMs) starts.push(t);
-  return starts;
-}
-
 export interface Window {
   start: number;
   end: number;

@@ -28,9 +28,8 @@ export const DELIVERY_METRICS_LIMITS: readonly GranularityLimit[] = [
  */
 export const EVENTS_VOLUME_LIMITS: readonly GranularityLimit[] = DELIVERY_METRICS_LIMITS;
 
-/** Datadog ingests a point only inside [now − 1 h, now + 10 min] unless historical ingestion is on. */
+/** Datadog ingests a point only if it is at most 1 h old unless historical ingestion is on. */
 export const DATADOG_MAX_AGE_MS = HOUR;
-export const DATADOG_MAX_FUTURE_MS = 10 * MINUTE;
 
 /**
  * Safety margin kept from both age limits: a plan is made at `now` but requests and submissions

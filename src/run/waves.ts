@@ -29,8 +29,6 @@ export interface WaveTotals {
   points: number;
   datadogRequests: number;
   failures: string[];
-  /** End of the newest bucket exported per stream (for the lag self-metric). */
-  newestEnd: Map<string, number>;
   /** Per stream, so runs over several workspaces can report each. */
   byStream: Map<string, { firstReads: number; rereads: number; failed: number }>;
 }
@@ -83,7 +81,6 @@ export function emptyTotals(): WaveTotals {
     points: 0,
     datadogRequests: 0,
     failures: [],
-    newestEnd: new Map(),
     byStream: new Map(),
   };
 }
@@ -98,7 +95,6 @@ export async function runWaves(
   const context: FetchContext = { ...options.fetch, warned: new Set() };
   let credentialError: CredentialError | undefined;
   const stopped = () => credentialError !== undefined || options.stop?.aborted === true;
-  const bucketMs = (job: Job) => job.end - job.start;
 
   for (let i = 0; i < jobs.length; i += WAVE_SIZE) {
     if (stopped()) {
@@ -155,12 +151,6 @@ export async function runWaves(
           totals.rereads += 1;
           counts.rereads += 1;
         }
-        const end =
-          start +
-          (result.job.kind === "delivery"
-            ? bucketMs(result.job)
-            : (streams.get(result.job.stream)?.plan.bucketMs ?? 0));
-        totals.newestEnd.set(result.job.stream, Math.max(totals.newestEnd.get(result.job.stream) ?? 0, end));
       }
       options.onProgress?.(owners.length);
     }

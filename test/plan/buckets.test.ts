@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HOUR, MINUTE } from "../../src/config/time.js";
-import { alignDown, alignUp, bucketStarts, chunkWindow } from "../../src/plan/buckets.js";
+import { alignDown, alignUp, chunkWindow } from "../../src/plan/buckets.js";
 
 describe("bucket alignment", () => {
   const t = Date.UTC(2026, 10, 25, 10, 7, 31, 250);
@@ -10,11 +10,6 @@ describe("bucket alignment", () => {
     expect(new Date(alignUp(t, 5 * MINUTE)).toISOString()).toBe("2026-11-25T10:10:00.000Z");
     expect(alignDown(alignDown(t, 5 * MINUTE), 5 * MINUTE)).toBe(alignDown(t, 5 * MINUTE));
     expect(alignUp(Date.UTC(2026, 10, 25, 10), HOUR)).toBe(Date.UTC(2026, 10, 25, 10));
-  });
-
-  it("lists bucket starts in [from, to)", () => {
-    const starts = bucketStarts(Date.UTC(2026, 10, 25, 10, 2), Date.UTC(2026, 10, 25, 10, 17), 5 * MINUTE);
-    expect(starts.map((s) => new Date(s).toISOString().slice(11, 16))).toEqual(["10:00", "10:05", "10:10"]);
   });
 
   it("chunks a window to the max range on bucket edges", () => {
