@@ -5,7 +5,8 @@
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
-import { CredentialError, UpstreamError } from "../errors.js";
+import { deadline } from "../deadline.js";
+import { CredentialError, oneLine, UpstreamError } from "../errors.js";
 import { type Batch, type OwnedPoint, ownersOf, packBatches, splitBatch } from "./batch.js";
 
 export interface DatadogTarget {
@@ -76,12 +77,30 @@ export class DatadogSink {
         ...(apiUrl ? { baseServer: new mod.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
         // A per-request timeout must be made per call: the client's httpConfig.signal is one
         // signal for the whole configuration (reference §7.7).
-        fetch: (url: string, init: Record<string, unknown>) =>
-          undiciFetch(url, {
-            ...init,
-            dispatcher,
-            signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(runSignal ? [runSignal] : [])]),
-          } as Parameters<typeof undiciFetch>[1]),
+        fetch: async (url: string, init: Record<string, unknown>) => {
+          // Held by a timer (see deadline.ts); covers the body too, as the client reads it at once.
+          const guard = deadline(timeoutMs, [runSignal]);
+          try {
+            const response = await undiciFetch(url, {
+              ...init,
+              dispatcher,
+              signal: guard.signal,
+              // Never follow a redirect: it would carry DD-API-KEY and the payload to another host.
+              redirect: "manual",
+            } as Parameters<typeof undiciFetch>[1]);
+            // Read inside the deadline: a body that never ends must time out like silence does.
+            const body = Buffer.from(await response.arrayBuffer());
+            // The client reads only these members of the answer (isomorphic-fetch.js).
+            return {
+              status: response.status,
+              headers: response.headers,
+              text: async () => body.toString("utf8"),
+              arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
+            };
+          } finally {
+            guard.dispose();
+          }
+        },
         enableRetry: false,
       });
       if (!apiUrl) conf.setServerVariables({ site });
@@ -96,8 +115,9 @@ export class DatadogSink {
   private async post(batch: Batch): Promise<void> {
     const { mod, conf } = await this.setup();
     const api = new mod.MetricsApi(conf);
+    let answer: { errors?: string[] | undefined };
     try {
-      await api.submitMetrics({
+      answer = await api.submitMetrics({
         // The payload already has the wire shape; the client's models use the same field names here.
         body: { series: batch.series as never },
         contentEncoding: "gzip",
@@ -105,11 +125,27 @@ export class DatadogSink {
     } catch (error) {
       throw this.classify(error, mod);
     }
+    // A 202 that lists errors did not store (all of) the batch: not accepted, so not checkpointed.
+    if (answer?.errors && answer.errors.length > 0) {
+      throw new UpstreamError(
+        `Datadog accepted the request but reported errors: ${answer.errors
+          .map((e) => oneLine(String(e)))
+          .join("; ")
+          .slice(0, 200)}`,
+        { status: 202, retryable: false },
+      );
+    }
   }
 
   private classify(error: unknown, mod: DatadogModule): Error {
     if (error instanceof mod.ApiException) {
       const status = error.code;
+      if (status >= 300 && status < 400) {
+        return new UpstreamError(
+          `Datadog answered a redirect (HTTP ${status}); not followed, so the API key stays with the configured host: check DD_SITE / DD_API_URL`,
+          { status, retryable: false },
+        );
+      }
       if (status === 403) {
         return new CredentialError(
           "datadog",
@@ -123,7 +159,18 @@ export class DatadogSink {
     }
     const err = error as { name?: string; code?: string; cause?: { code?: string }; message?: string };
     if (this.options.signal?.aborted) {
-      return new UpstreamError("Datadog submit stopped: the run's deadline was reached", { retryable: false });
+      const reason = (this.options.signal.reason as { message?: unknown } | undefined)?.message;
+      return new UpstreamError(
+        `Datadog submit stopped: ${typeof reason === "string" ? reason : "the run was stopped"}`,
+        {
+          retryable: false,
+        },
+      );
+    }
+    if (err.name === "TimeoutError" || err.name === "AbortError") {
+      return new UpstreamError(`Datadog request timed out after ${this.options.timeoutMs ?? 30_000} ms`, {
+        retryable: true,
+      });
     }
     const code = err.cause?.code ?? err.code ?? err.name ?? "error";
     return new UpstreamError(`Datadog request failed: ${code}`, { retryable: true });

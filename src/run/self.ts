@@ -43,7 +43,9 @@ export async function submitSelfMetrics(
       lagS: w.lagMs === undefined ? undefined : Math.round(w.lagMs / 1000),
     })),
   });
-  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 5_000, retries: 1 });
+  // Bounded: after a deadline or a signal one short try, so a hung Datadog cannot stretch the run.
+  const stopped = session.stoppedReason() !== undefined;
+  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 3_000, retries: stopped ? 0 : 1 });
   try {
     await sink.submitPoints(points.map((p) => ({ ...p, owner: "self" })));
   } catch (error) {

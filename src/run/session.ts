@@ -1,8 +1,10 @@
 // What every run needs around its jobs: the state file (and its lock), the Segment client, the
 // Datadog sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
 import type { Logger } from "pino";
+import { formatDuration } from "../config/time.js";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
+import { deadline } from "../deadline.js";
 import { PartialFailureError } from "../errors.js";
 import { RateBudget } from "../segment/budget.js";
 import { SegmentHttp } from "../segment/http.js";
@@ -52,15 +54,18 @@ export async function openSession(
   try {
     // Read the state only under the lock: another run may just have written it.
     const state = await loadState(config.statePath, bucketMs);
-    const signals: AbortSignal[] = [];
-    if (deps.signal) signals.push(deps.signal);
-    if (lock) signals.push(lock.lost);
     // Keep a little of the budget to write the checkpoint after in-flight requests are aborted.
-    if (config.maxDurationMs) {
-      const reserve = Math.min(2_000, config.maxDurationMs / 10);
-      signals.push(AbortSignal.timeout(Math.max(1, config.maxDurationMs - reserve)));
-    }
-    const stop = AbortSignal.any(signals);
+    const stopAfterMs = config.maxDurationMs
+      ? Math.max(1, config.maxDurationMs - Math.min(2_000, config.maxDurationMs / 10))
+      : undefined;
+    // Held by a timer, not by AbortSignal.timeout inside AbortSignal.any (see deadline.ts).
+    const run = deadline(
+      stopAfterMs,
+      [deps.signal, lock?.lost],
+      () => new Error(`--max-duration ${formatDuration(config.maxDurationMs ?? 0)} reached`),
+    );
+    const stop = run.signal;
+    const deadlineAt = stopAfterMs === undefined ? undefined : Date.now() + stopAfterMs;
     let lastSaved = JSON.stringify({ ...state, updatedAt: undefined });
     const segmentCalls = new Map<string, number>();
     const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
@@ -73,6 +78,7 @@ export async function openSession(
         logger: deps.logger,
         timeoutMs: config.requestTimeoutMs,
         signal: stop,
+        deadlineAt,
         onCall: (endpoint, status) => {
           const key = `${endpoint} ${status}`;
           segmentCalls.set(key, (segmentCalls.get(key) ?? 0) + 1);
@@ -108,6 +114,7 @@ export async function openSession(
         lastSaved = content;
       },
       close: async () => {
+        run.dispose();
         await Promise.all(clients.map((c) => c.close()));
         await sink?.close();
         await lock?.release();

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pThrottle from "p-throttle";
 import { remainingOf, resetInMs, retryHintMs } from "./hints.js";
+import { boundedWait, MAX_WAIT_MS } from "./waits.js";
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -72,22 +73,23 @@ export class RateBudget {
   }
 
   /** Waits until a request to `endpoint` fits the budget; `scope` separates tokens. */
-  async acquire(scope: string, endpoint: string, signal?: AbortSignal): Promise<void> {
+  async acquire(scope: string, endpoint: string, signal?: AbortSignal, deadlineAt?: number): Promise<void> {
     const s = this.state(`${scope} ${endpoint}`, endpoint);
-    const turn = s.queue.then(() => this.wait(s, signal));
+    const turn = s.queue.then(() => this.wait(s, endpoint, signal, deadlineAt));
     // A failed wait (aborted) must not block the callers queued behind it.
     s.queue = turn.catch(() => undefined);
     await turn;
     s.inFlight += 1;
   }
 
-  private async wait(s: EndpointState, signal?: AbortSignal): Promise<void> {
+  private async wait(s: EndpointState, endpoint: string, signal?: AbortSignal, deadlineAt?: number): Promise<void> {
+    const label = `Segment ${endpoint} rate limit`;
     const started = this.clock();
     if (s.throttled) await s.throttled();
     for (;;) {
       const now = this.clock();
       if (s.pausedUntil > now) {
-        await sleep(s.pausedUntil - now, undefined, { signal });
+        await sleep(boundedWait(s.pausedUntil - now, deadlineAt, label, now), undefined, { signal });
         continue;
       }
       if (s.allowance !== undefined && s.resetAt !== undefined) {
@@ -98,7 +100,7 @@ export class RateBudget {
         } else if (s.allowance <= 0) {
           // Used up: wait for the window to reset rather than run into 429s. (Spreading the last
           // requests over the window was tried: it costs a whole window at the end of a run.)
-          await sleep(s.resetAt - now + 25, undefined, { signal });
+          await sleep(boundedWait(s.resetAt - now + 25, deadlineAt, label, now), undefined, { signal });
           continue;
         }
         if (s.allowance !== undefined) s.allowance -= 1;
@@ -115,7 +117,8 @@ export class RateBudget {
     if (status === "error") return;
     const now = this.clock();
     if (status === 429) {
-      const wait = retryHintMs(headers, body, now) ?? 1_000;
+      // Capped: `Retry-After: 99999` must not park the run for a day (design §5).
+      const wait = Math.min(retryHintMs(headers, body, now) ?? 1_000, MAX_WAIT_MS);
       s.pausedUntil = Math.max(s.pausedUntil, now + wait);
       s.allowance = 0;
       s.resetAt = now + wait;
@@ -126,6 +129,7 @@ export class RateBudget {
     if (remaining === undefined || reset === undefined) return;
     // Requests still in flight were sent but may not be counted in this answer yet.
     s.allowance = remaining - s.inFlight;
-    s.resetAt = now + reset;
+    // A reset announced hours away is not believed beyond the longest wait we accept.
+    s.resetAt = now + Math.min(reset, MAX_WAIT_MS);
   }
 }

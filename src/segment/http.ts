@@ -7,10 +7,12 @@ import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
+import { deadline } from "../deadline.js";
 import { CredentialError, UpstreamError } from "../errors.js";
 import type { RateBudget } from "./budget.js";
 import { retryHintMs } from "./hints.js";
 import { encodeQuery, type QueryValue } from "./query.js";
+import { boundedWait } from "./waits.js";
 
 export interface SegmentHttpOptions {
   baseUrl: string;
@@ -27,6 +29,8 @@ export interface SegmentHttpOptions {
   onCall?: (endpoint: string, status: number | "error") => void;
   /** The run's shared request budget; every request waits for it and reports back to it. */
   budget?: RateBudget;
+  /** When the run must stop (epoch ms, `Date.now` clock): a server-asked wait past it is not waited. */
+  deadlineAt?: number | undefined;
   dispatcher?: Dispatcher;
 }
 
@@ -36,6 +40,9 @@ export interface GetOptions {
   /** Versioned media type for endpoints that exist only in beta (reference §2.3). */
   accept?: string;
 }
+
+/** A Segment answer larger than this is refused rather than held in memory. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const USER_AGENT = "segment-datadog-exporter (+https://github.com/segment-datadog-exporter)";
 const RETRYABLE_CODES = new Set([
@@ -76,26 +83,36 @@ export class SegmentHttp {
     opts: GetOptions,
   ): Promise<z.infer<S>> {
     const { signal, retries = 5, minBackoffMs = 500 } = this.options;
-    return pRetry(() => this.attempt(path, query, schema, opts), {
-      retries,
-      minTimeout: minBackoffMs,
-      maxTimeout: 30_000,
-      factor: 2,
-      randomize: true,
-      ...(signal ? { signal } : {}),
-      shouldRetry: ({ error }) => error instanceof UpstreamError && error.details.retryable,
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (!(error instanceof UpstreamError) || !error.details.retryable || retriesLeft === 0) return;
-        this.options.logger.debug(
-          { endpoint: opts.endpoint, attempt: attemptNumber, status: error.details.status, err: error },
-          "Segment request failed; retrying",
-        );
-        // The server's own hint first (429); our jittered backoff is added by p-retry on top,
-        // so concurrent workers do not all come back at the same instant.
-        const hint = error.details.retryAfterMs;
-        if (hint !== undefined && hint > 0) await sleep(Math.min(hint, 120_000), undefined, { signal });
-      },
-    });
+    try {
+      return await pRetry(() => this.attempt(path, query, schema, opts), {
+        retries,
+        minTimeout: minBackoffMs,
+        maxTimeout: 30_000,
+        factor: 2,
+        randomize: true,
+        ...(signal ? { signal } : {}),
+        shouldRetry: ({ error }) => error instanceof UpstreamError && error.details.retryable,
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          if (!(error instanceof UpstreamError) || !error.details.retryable || retriesLeft === 0) return;
+          this.options.logger.debug(
+            { endpoint: opts.endpoint, attempt: attemptNumber, status: error.details.status, err: error },
+            "Segment request failed; retrying",
+          );
+          // The server's own hint first (429); our jittered backoff is added by p-retry on top,
+          // so concurrent workers do not all come back at the same instant.
+          const hint = error.details.retryAfterMs;
+          if (hint !== undefined && hint > 0) {
+            await sleep(boundedWait(hint, this.options.deadlineAt, `Segment GET ${path}`), undefined, { signal });
+          }
+        },
+      });
+    } catch (error) {
+      // An abort (deadline, signal) surfaces from p-retry or a wait as a bare AbortError: say what it was.
+      if (signal?.aborted && !(error instanceof UpstreamError) && !(error instanceof CredentialError)) {
+        throw new UpstreamError(`Segment GET ${path} stopped: ${stopReason(signal)}`, { retryable: false });
+      }
+      throw error;
+    }
   }
 
   private async attempt<S extends z.ZodType>(
@@ -105,7 +122,7 @@ export class SegmentHttp {
     opts: GetOptions,
   ): Promise<z.infer<S>> {
     const { baseUrl, token, timeoutMs = 30_000, logger } = this.options;
-    await this.options.budget?.acquire(this.scope, opts.endpoint, this.options.signal);
+    await this.options.budget?.acquire(this.scope, opts.endpoint, this.options.signal, this.options.deadlineAt);
     const qs = encodeQuery(query);
     const url = `${baseUrl.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
     const label = `Segment GET ${path}`;
@@ -113,8 +130,9 @@ export class SegmentHttp {
     let status: number;
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
+    // One deadline for headers and body together, held by a timer (see deadline.ts).
+    const guard = deadline(timeoutMs, [this.options.signal]);
     try {
-      const signals = [AbortSignal.timeout(timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
       const response = await request(url, {
         method: "GET",
         dispatcher: this.dispatcher,
@@ -125,15 +143,17 @@ export class SegmentHttp {
         },
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.any(signals),
+        signal: guard.signal,
       });
       status = response.statusCode;
       headers = response.headers;
-      text = await response.body.text();
+      text = await readCapped(response.body, MAX_BODY_BYTES);
     } catch (error) {
       this.options.onCall?.(opts.endpoint, "error");
       this.options.budget?.observe(this.scope, opts.endpoint, "error");
       throw transportError(error, label, timeoutMs, this.options.signal);
+    } finally {
+      guard.dispose();
     }
     this.options.onCall?.(opts.endpoint, status);
     this.options.budget?.observe(
@@ -146,6 +166,26 @@ export class SegmentHttp {
     logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
     return parseAnswer(label, status, headers, text, schema);
   }
+}
+
+function stopReason(signal: AbortSignal): string {
+  const reason = signal.reason as { message?: unknown } | undefined;
+  return typeof reason?.message === "string" ? reason.message : "the run was stopped";
+}
+
+/** Reads a body up to `max` bytes; a larger one is an error, not an out-of-memory crash. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy?.();
+      throw new UpstreamError(`the answer is larger than ${max / 1024 / 1024} MiB; refused`, { retryable: false });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function safeJson(text: string): unknown {
@@ -176,6 +216,13 @@ function parseAnswer<S extends z.ZodType>(
     throw new CredentialError(
       "segment",
       `Segment rejected the token (HTTP ${status}) on ${label}; check SEGMENT_TOKEN (or --segment-token-file): it must be a Public API token of this workspace with at least Workspace Member access`,
+    );
+  }
+  if (status >= 300 && status < 400) {
+    // Never followed: the token would go wherever the Location points (design §5, security).
+    throw new UpstreamError(
+      `${label} answered a redirect (HTTP ${status}); not followed, so the token stays with the configured host: check SEGMENT_API_URL (--segment-url)`,
+      { status, retryable: false },
     );
   }
   if (status < 200 || status >= 300) {
@@ -233,8 +280,8 @@ function describeNonJson(contentType: string, text: string): string {
 }
 
 function transportError(error: unknown, label: string, timeoutMs: number, runSignal?: AbortSignal): Error {
-  if (runSignal?.aborted)
-    return new UpstreamError(`${label} stopped: the run's deadline was reached`, { retryable: false });
+  if (error instanceof UpstreamError) return error;
+  if (runSignal?.aborted) return new UpstreamError(`${label} stopped: ${stopReason(runSignal)}`, { retryable: false });
   const err = error as { name?: string; code?: string; message?: string };
   if (err.name === "TimeoutError" || err.name === "AbortError" || err.code === "UND_ERR_HEADERS_TIMEOUT") {
     return new UpstreamError(`${label} timed out after ${timeoutMs} ms`, { retryable: true });

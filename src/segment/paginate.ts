@@ -6,6 +6,8 @@ import type { SegmentHttp } from "./http.js";
 import type { QueryValue } from "./query.js";
 
 export const MAX_PAGE_SIZE = 1000;
+/** Design §5: past this many pages a list is a server loop, not a workspace (10 million items). */
+export const MAX_PAGES = 10_000;
 
 interface Page<T> {
   items: T[];
@@ -34,10 +36,21 @@ export async function collectPages<S extends z.ZodType, T>(
     const page = pick(data);
     items.push(...page.items);
     if (!page.next) return items;
-    if (seen.has(page.next)) {
-      throw new UpstreamError(`Segment GET ${path} repeated the cursor '${page.next}'; stopping to avoid a loop`, {
-        retryable: false,
-      });
+    // Each of these would otherwise page forever; the job fails and stays pending (exit 4).
+    const loop = seen.has(page.next)
+      ? `repeated a cursor`
+      : page.items.length === 0
+        ? "answered an empty page that still has a next cursor"
+        : seen.size + 1 >= MAX_PAGES
+          ? `passed ${MAX_PAGES} pages`
+          : undefined;
+    if (loop) {
+      throw new UpstreamError(
+        `Segment GET ${path} ${loop}; stopped following its pagination to avoid an endless loop`,
+        {
+          retryable: false,
+        },
+      );
     }
     seen.add(page.next);
     cursor = page.next;
