@@ -1,5 +1,6 @@
 // Datadog settings: API key (environment or file, never argv), site or full URL, application key.
 import { UsageError } from "../errors.js";
+import { assertVariableName } from "./files.js";
 import { fromFile, fromFlag, type Inputs } from "./inputs.js";
 import type { DatadogSettings } from "./types.js";
 import { checkSecret, parseServiceUrl, pick, type Raw, readSecretFile } from "./values.js";
@@ -18,6 +19,7 @@ function parseSite(raw: Raw): string {
 
 function envSecret(inputs: Inputs, name: string | undefined, from: string): string | undefined {
   if (!name) return undefined;
+  assertVariableName(name, from);
   const value = inputs.rawEnv[name];
   if (!value) throw new UsageError(`${from}: environment variable ${name} is not set; export it with the secret`);
   return checkSecret(value, name);

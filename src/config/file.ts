@@ -1,10 +1,13 @@
 // `--config FILE` (YAML or JSON, design §5): several workspaces, Datadog settings and command
 // defaults. Validated by zod; every error names the path of the bad key (`workspaces[1].region`).
 // The literal token is never in the file: each workspace names an environment variable or a file.
-import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
+import { readBoundedFile } from "./files.js";
+
+/** A config file of a thousand workspaces is well under this; anything larger is not one. */
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 const stringList = z.array(nonEmpty);
@@ -99,13 +102,7 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
 
 /** Reads and validates the file; `flag` is how the user named it (for messages). */
 export function loadConfigFile(path: string, flag = "--config"): ConfigFile {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? "error";
-    throw new UsageError(`${flag}: cannot read ${path} (${code}); check the path`);
-  }
+  const text = readBoundedFile({ path, from: flag, what: "config file", shown: path }, MAX_CONFIG_FILE_BYTES);
   let data: unknown;
   try {
     data = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { prettyErrors: false });

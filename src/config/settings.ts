@@ -3,6 +3,7 @@
 // the fix (design §5).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { MAX_TIMER_MS } from "../deadline.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
 import { validateBackfillWindow } from "../plan/backfill.js";
@@ -10,8 +11,10 @@ import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from ".
 import type { Schedule } from "../plan/schedule.js";
 import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
+import { MAX_WAIT_MS } from "../segment/waits.js";
 import { resolveDatadog } from "./datadog.js";
 import type { Env } from "./env.js";
+import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
 import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
 import { parseCount, parseRate } from "./thresholds.js";
@@ -59,7 +62,7 @@ function parseRateLimits(entries: readonly string[], from: string): Record<strin
   return limits;
 }
 
-function parseLogLevel(raw: Raw | undefined): LogLevel {
+export function parseLogLevel(raw: Raw | undefined): LogLevel {
   if (!raw) return "info";
   const level = raw.value.toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -120,7 +123,8 @@ function commonOf(
     fromFlag(flags.requestTimeout, "--request-timeout"),
     fromFile(inputs, "requestTimeout", file.requestTimeout),
   );
-  const requestTimeoutMs = timeoutRaw ? parseDuration(timeoutRaw.value, timeoutRaw.from) : 30_000;
+  // Capped at the longest single wait of design §5, so no request can hold a run longer.
+  const requestTimeoutMs = timeoutRaw ? parseDuration(timeoutRaw.value, timeoutRaw.from, MAX_WAIT_MS) : 30_000;
   if (requestTimeoutMs < 1_000) throw new UsageError(`${timeoutRaw?.from}: use at least 1s`);
   const rateLimits = flags.rateLimit?.length
     ? parseRateLimits(splitList(flags.rateLimit), "--rate-limit")
@@ -164,14 +168,18 @@ const EVENT_GROUPS: Record<string, EventGroup> = {
   event_type: "eventType",
 };
 
+/** Design §5: `export` is a cron job and must end before the next tick; backfill has no default. */
+export const DEFAULT_EXPORT_MAX_DURATION = "10m";
+
 /** Options both `export` and `backfill` take beside the schedule. */
-function runOptionsOf(inputs: Inputs<ExportFlags>): RunOptions {
+function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string): RunOptions {
   const { flags, file } = inputs;
   const maxRaw = pick(
     fromFlag(flags.maxDuration, "--max-duration"),
     fromFile(inputs, "export.maxDuration", file.export?.maxDuration),
+    fromFlag(defaultMaxDuration, "--max-duration"),
   );
-  const maxDurationMs = maxRaw ? parseDuration(maxRaw.value, maxRaw.from) : undefined;
+  const maxDurationMs = maxRaw ? parseDuration(maxRaw.value, maxRaw.from, MAX_TIMER_MS) : undefined;
   if (maxDurationMs === 0) throw new UsageError(`${maxRaw?.from}: use at least 1s`);
   const groupsFromFile = file.export?.eventsGroupBy;
   const groupsRaw = pick(
@@ -192,7 +200,7 @@ function runOptionsOf(inputs: Inputs<ExportFlags>): RunOptions {
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
   const inputs = loadInputs(flags, rawEnv);
   const schedule = scheduleOf(inputs);
-  return { ...commonOf(inputs), ...runOptionsOf(inputs), schedule };
+  return { ...commonOf(inputs), ...runOptionsOf(inputs, DEFAULT_EXPORT_MAX_DURATION), schedule };
 }
 
 /** The whole backfill is validated here, window included, before the lock and any request. */
@@ -253,6 +261,7 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
   );
   if (flags.junit !== undefined && flags.junit.trim() === "")
     throw new UsageError("--junit: give a file name, e.g. --junit check.xml");
+  if (flags.junit !== undefined) assertWritableFile(flags.junit, "--junit");
   const common = commonOf(inputs, "required");
   return {
     ...common,

@@ -1,8 +1,11 @@
 // Validators for single settings. Each takes the name the user typed (`--bucket` or
 // `SEGMENT_EXPORTER_BUCKET`) so that its error says which setting is wrong and how to fix it.
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
+import { readBoundedFile, shownName } from "./files.js";
+
+/** A token or key is a line of a few hundred characters at most; 64 KiB leaves room for comments. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /** A raw value and where it came from (a flag, an environment variable or the config file). */
 export interface Raw<T = string> {
@@ -48,21 +51,23 @@ export function parseServiceUrl(raw: Raw): string {
 
 /** Reads a secret from a file (Docker/Kubernetes secrets); trailing newline removed. */
 export function readSecretFile(raw: Raw): string {
-  let text: string;
-  try {
-    text = readFileSync(raw.value, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? "error";
-    throw new UsageError(`${raw.from}: cannot read ${raw.value} (${code}); check the path and its permissions`);
-  }
+  const shown = shownName(raw.value);
+  const text = readBoundedFile({ path: raw.value, from: raw.from, what: "secret file", shown }, MAX_SECRET_FILE_BYTES);
   const secret = text.trim();
-  if (secret === "") throw new UsageError(`${raw.from}: ${raw.value} is empty; write the secret into it`);
-  return secret;
+  if (secret === "") throw new UsageError(`${raw.from}: ${shown} is empty; write the secret into it`);
+  return checkSecret(secret, raw.from);
 }
 
 export function checkSecret(value: string, from: string): string {
   if (/\s/.test(value)) {
     throw new UsageError(`${from}: the value contains whitespace; copy the secret again without spaces or line breaks`);
+  }
+  // It travels in an HTTP header: anything but printable ASCII would fail every request (exit 4
+  // on every run) instead of being named here once.
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new UsageError(
+      `${from}: the value has characters that are not printable ASCII (a smart quote or a non-Latin letter?); copy the secret again as plain text`,
+    );
   }
   return value;
 }

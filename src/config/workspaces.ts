@@ -1,6 +1,8 @@
 // Which Segment workspaces to read: one from the environment (SEGMENT_TOKEN…), or several from the
 // config file, each with its token from a named environment variable or a file.
+
 import { UsageError } from "../errors.js";
+import { assertVariableName } from "./files.js";
 import { fromFile, fromFlag, type Inputs } from "./inputs.js";
 import { resolveThresholds } from "./thresholds.js";
 import type { WorkspaceSettings } from "./types.js";
@@ -53,6 +55,7 @@ export function resolveWorkspaces(inputs: Inputs): WorkspaceSettings[] {
     if (w.tokenFile) token = readSecretFile({ value: w.tokenFile, from: at("tokenFile") });
     else {
       const name = w.tokenEnv ?? "";
+      assertVariableName(name, at("tokenEnv"));
       const value = inputs.rawEnv[name];
       if (!value)
         throw new UsageError(
