@@ -2,14 +2,16 @@
 // human line on a terminal. Every line passes through the secret scrubber, so a token can't
 // leak through a message, a nested field or an upstream error text. Stacks only at debug/trace.
 import pino, { type Logger } from "pino";
+import { printable } from "./text.js";
 
 const secrets = new Set<string>();
 const REDACTED = "[REDACTED]";
 
 /** Registers a secret value (token, API key) so no output of this process ever contains it. */
 export function registerSecret(value: string | undefined): void {
-  // Very short values would redact ordinary words; real tokens are long.
-  if (value && value.length >= 6) secrets.add(value);
+  // Every length: a short (test or mistyped) token is still a secret. Redacting an ordinary word
+  // that happens to equal it is the lesser harm.
+  if (value) secrets.add(value);
 }
 
 export function scrub(text: string): string {
@@ -34,10 +36,11 @@ function prettyLine(json: string): string {
   try {
     const { level, time, msg, pid: _pid, hostname: _host, ...rest } = JSON.parse(json) as Record<string, unknown>;
     const clock = new Date(Number(time)).toISOString().slice(11, 19);
+    // Messages and fields may quote the network (metric names, error bodies): one record, one line.
     const fields = Object.entries(rest)
-      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => `${printable(k)}=${printable(typeof v === "string" ? v : JSON.stringify(v))}`)
       .join(" ");
-    return `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}\n`;
+    return `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${printable(String(msg ?? ""))}${fields ? ` ${fields}` : ""}\n`;
   } catch {
     return json;
   }

@@ -4,10 +4,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_DD_SITE, DEFAULT_PREFIX, type ExportConfig, resolveSchedule } from "../config/settings.js";
+import {
+  DEFAULT_DD_SITE,
+  DEFAULT_PREFIX,
+  type ExportConfig,
+  parseLogLevel,
+  resolveSchedule,
+} from "../config/settings.js";
 import { startEmulators } from "../emulator/index.js";
 import { checkDelivery, checkEventVolume, checkUsage } from "../emulator/verify.js";
-import { createLogger, type LogLevel } from "../log.js";
+import { createLogger } from "../log.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
 import { runExport } from "../run/export.js";
@@ -23,6 +29,10 @@ export function registerDemo(program: Command): void {
     .option("--json", "print one JSON document instead of tables")
     .option("--log-level <level>", "log level of the export run (default warn)")
     .action(async (flags: { json?: boolean; logLevel?: string }) => {
+      // Validated before the emulators start: a bad level is exit 2 like everywhere else.
+      const logLevel = parseLogLevel(
+        flags.logLevel === undefined ? undefined : { value: flags.logLevel, from: "--log-level" },
+      );
       const schedule = resolveSchedule({}, {});
       const now = Date.now();
       const emulators = await startEmulators({ segment: { now: () => now }, datadog: { now: () => now } });
@@ -44,7 +54,7 @@ export function registerDemo(program: Command): void {
           tags: [],
           statePath: join(stateDir, "state.json"),
           dryRun: false,
-          logLevel: (flags.logLevel as LogLevel | undefined) ?? "warn",
+          logLevel: flags.logLevel === undefined ? "warn" : logLevel,
           concurrency: 8,
           requestTimeoutMs: 10_000,
           rateLimits: {},

@@ -2,6 +2,7 @@
 import { CommanderError } from "commander";
 import { ExitCode, ExporterError, exitCodeOf, oneLine } from "../errors.js";
 import { scrub } from "../log.js";
+import { printable } from "../text.js";
 
 export const PROGRAM = "segment-datadog-exporter";
 
@@ -20,11 +21,11 @@ export function describeFailure(error: unknown, debug: boolean): Failure {
     return { code: ExitCode.usage, line: `${PROGRAM}: ${oneLine(message)}; see '${PROGRAM} --help'` };
   }
   if (error instanceof ExporterError)
-    return { code: exitCodeOf(error), line: `${PROGRAM}: ${oneLine(scrub(error.message))}` };
+    return { code: exitCodeOf(error), line: `${PROGRAM}: ${printable(oneLine(scrub(error.message)))}` };
   const message = error instanceof Error ? error.message : String(error);
   const stack = debug && error instanceof Error && error.stack ? ` | ${oneLine(error.stack)}` : "";
   return {
     code: ExitCode.internal,
-    line: `${PROGRAM}: internal error: ${oneLine(scrub(message))}${stack} (a bug: please report it with --log-level debug output)`,
+    line: `${PROGRAM}: internal error: ${printable(oneLine(scrub(message)))}${stack} (a bug: please report it with --log-level debug output)`,
   };
 }

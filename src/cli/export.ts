@@ -1,6 +1,6 @@
 // `export`: the cron job.
 import type { Command } from "commander";
-import { type ExportFlags, resolveExport } from "../config/settings.js";
+import { DEFAULT_EXPORT_MAX_DURATION, type ExportFlags, resolveExport } from "../config/settings.js";
 import { formatDuration } from "../config/time.js";
 import { PartialFailureError } from "../errors.js";
 import { createLogger } from "../log.js";
@@ -35,7 +35,7 @@ export function registerExport(program: Command): void {
       "ages after a bucket's end at which it is read again (default 15m,40m; ages up to --delay are covered by the first read)",
     )
     .option("--no-usage", "do not export daily MTU and API-call usage (read once per UTC day)");
-  addScheduleOptions(cmd);
+  addScheduleOptions(cmd, DEFAULT_EXPORT_MAX_DURATION);
   addRunOptions(cmd);
   cmd.addHelpText(
     "after",

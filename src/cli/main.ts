@@ -57,6 +57,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** How long an exiting process waits for a reader to take what is left of its output. */
+const FLUSH_LIMIT_MS = 30_000;
+
+/**
+ * Resolves once everything written to `stream` has been handed to the OS. `process.exit()` right
+ * after a large write to a pipe cuts it at the pipe's buffer (64 KiB), so every command ends here.
+ * Bounded: a reader that stopped reading must not hold a cron job open forever.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, FLUSH_LIMIT_MS);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    // A closed reader (`| head`) is EPIPE: nothing more can be delivered, which is not our failure.
+    stream.once("error", done);
+    stream.write("", done);
+  });
+}
+
 const code = await main(process.argv);
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Exit explicitly: a keep-alive socket or a retry timer must not hold a cron job open.
 process.exit(code);

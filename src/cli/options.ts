@@ -15,7 +15,10 @@ export function addSegmentOptions(cmd: Command): Command {
       "a fixed Segment limit per minute for an endpoint (repeatable); events-volume=60 is built in, others follow X-RateLimit-Remaining",
       collect,
     )
-    .option("--request-timeout <duration>", "timeout of each HTTP request (default 30s)")
+    .option(
+      "--request-timeout <duration>",
+      "timeout of each HTTP request, headers and body together (default 30s, at most 5m)",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (default info)");
 }
 
@@ -37,14 +40,18 @@ export function addShardOption(cmd: Command): Command {
   );
 }
 
-export function addScheduleOptions(cmd: Command): Command {
+export function addScheduleOptions(cmd: Command, maxDurationDefault?: string): Command {
+  const byDefault = maxDurationDefault ? ` (default ${maxDurationDefault})` : " (default: none)";
   return cmd
     .option("--bucket <duration>", "bucket length, epoch-aligned (default 5m)")
     .option(
       "--historical",
       "Historical Metrics Ingestion is enabled for the prefix: re-read and write points older than 1h",
     )
-    .option("--max-duration <duration>", "stop cleanly before this much time has passed (exit 4 if work remains)")
+    .option(
+      "--max-duration <duration>",
+      `stop cleanly before this much time has passed, checkpoint what is done, exit 4 if work remains${byDefault}; at most 24d`,
+    )
     .option("--no-event-volume", "do not export event volume")
     .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
 }

@@ -35,6 +35,12 @@ export function registerSandbox(program: Command): void {
           ...(datadogPort === undefined ? {} : { port: datadogPort }),
           ...(flags.historical ? { historical: [`${DEFAULT_PREFIX}.*`] } : {}),
         },
+      }).catch((error: { code?: string; port?: number }) => {
+        // A taken or forbidden port is the user's choice to change: exit 2 naming the flag.
+        if (error?.code !== "EADDRINUSE" && error?.code !== "EACCES") throw error;
+        const flag = error.port === segmentPort ? "--segment-port" : "--datadog-port";
+        const why = error.code === "EADDRINUSE" ? "is already in use" : "may not be opened by this user";
+        throw new UsageError(`${flag}: port ${error.port} ${why}; choose another port, or 0 for any free one`);
       });
       process.stdout.write(
         [
