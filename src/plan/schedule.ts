@@ -40,6 +40,42 @@ export function initialWatermark(schedule: Schedule, now: number): number {
   return alignUp(oldestSubmittableTimestamp(now), schedule.bucketMs);
 }
 
+export interface WatermarkNote {
+  stage: string;
+  was: number;
+  now: number;
+  why: "ahead" | "unaligned";
+}
+
+/**
+ * Watermarks read from the state file are not trusted blindly. One off a bucket boundary (edited by
+ * hand) is moved back to the boundary before it: that bucket is read again, which overwrites and
+ * never double counts. One ahead of the newest bucket due for its stage (the clock was stepped
+ * ahead during an earlier run) is pulled back to that bucket, so the buckets it skipped over are
+ * read when they are due instead of never; the caller reports every note as a warning.
+ */
+export function checkWatermarks(
+  existing: Watermarks | undefined,
+  schedule: Schedule,
+  now: number,
+): { marks: Watermarks | undefined; notes: WatermarkNote[] } {
+  if (!existing) return { marks: undefined, notes: [] };
+  const notes: WatermarkNote[] = [];
+  const ages = new Map(stagesOf(schedule).map((s) => [s.key, s.ageMs]));
+  const marks: Watermarks = {};
+  for (const [stage, was] of Object.entries(existing)) {
+    let mark = alignDown(was, schedule.bucketMs);
+    if (mark !== was) notes.push({ stage, was, now: mark, why: "unaligned" });
+    const newestDue = alignDown(now - (ages.get(stage) ?? 0), schedule.bucketMs);
+    if (mark > newestDue) {
+      notes.push({ stage, was, now: newestDue, why: "ahead" });
+      mark = newestDue;
+    }
+    marks[stage] = mark;
+  }
+  return { marks, notes };
+}
+
 /**
  * Watermarks for the current schedule: stages that were removed are dropped; a stage that is new
  * starts where the first read stands (it re-reads only buckets read from now on).

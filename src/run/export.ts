@@ -7,7 +7,7 @@ import {
   oldestFetchableStart,
   oldestSubmittableTimestamp,
 } from "../plan/limits.js";
-import { FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
+import { checkWatermarks, FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
 import { inShard } from "../plan/shard.js";
 import { fromWatermarks, toWatermarks } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
@@ -208,9 +208,21 @@ function planWorkspace(
     return plan;
   };
   const deliveryFetchable = oldestFetchableStart(DELIVERY_METRICS_LIMITS, schedule.bucketMs, now);
+  const trusted = (stored: Record<string, string> | undefined, label: string) => {
+    const { marks, notes } = checkWatermarks(toWatermarks(stored), schedule, now);
+    for (const note of notes) {
+      logger.warn(
+        { workspace: slug, stream: label, stage: note.stage, was: iso(note.was), now: iso(note.now) },
+        note.why === "ahead"
+          ? `the checkpoint of ${label} in ${slug} is ahead of now (was the clock stepped?); moved back to the newest due bucket so nothing is skipped`
+          : `the checkpoint of ${label} in ${slug} is not on a bucket boundary (edited by hand?); moved back to the boundary`,
+      );
+    }
+    return reconcileWatermarks(marks, schedule, now);
+  };
   for (const c of active) {
-    const marks = reconcileWatermarks(toWatermarks(ws.state.delivery[c.key]?.stages), schedule, now);
     const label = `${c.source.slug} → ${c.destination.name || c.destination.catalogName}`;
+    const marks = trusted(ws.state.delivery[c.key]?.stages, label);
     const plan = add(deliveryStream(ws, c), label, marks, deliveryFetchable, (m) => {
       ws.state.delivery[c.key] = { stages: fromWatermarks(m) };
     });
@@ -230,7 +242,7 @@ function planWorkspace(
     jobs.push(usage);
   }
   if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
-    const marks = reconcileWatermarks(toWatermarks(ws.state.events?.stages), schedule, now);
+    const marks = trusted(ws.state.events?.stages, "event volume");
     const fetchable = oldestFetchableStart(
       EVENTS_VOLUME_LIMITS.filter((l) => schedule.bucketMs % l.stepMs === 0),
       0,
@@ -242,6 +254,10 @@ function planWorkspace(
     jobs.push(...eventsJobs(ws, plan, now));
   }
   return own;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 /** The lag of the slowest stream: now minus the end of the newest bucket it has first-read. */

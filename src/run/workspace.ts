@@ -25,7 +25,10 @@ export async function openWorkspaces(config: CommonConfig, session: Session, log
       const http = session.segment(settings);
       const discovery = await discover(http, settings, logger);
       const id = discovery.workspace.id;
-      const state = session.state.workspaces[id] ?? { slug: discovery.workspace.slug, delivery: {} };
+      const state = session.state.workspaces[id] ?? {
+        slug: discovery.workspace.slug,
+        delivery: Object.create(null) as WorkspaceState["delivery"],
+      };
       state.slug = discovery.workspace.slug;
       session.state.workspaces[id] = state;
       return { settings, http, discovery, state, tags: [...config.tags, ...settings.tags], id };

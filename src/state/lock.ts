@@ -8,11 +8,11 @@
 // (2 s), so rerunning a killed backfill works at once instead of after 45 s. A takeover still goes
 // through proper-lockfile's mtime check, and a live holder refreshes the mtime every second, so a
 // wrong or outdated owner file can never take a live lock.
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import lockfile from "proper-lockfile";
-import { LockedError } from "../errors.js";
+import { LockedError, UsageError } from "../errors.js";
 
 /** Design §5: a lock whose holder died is taken over by a run started a minute later or more. */
 export const DEFAULT_LOCK_STALE_MS = 45_000;
@@ -57,12 +57,42 @@ async function tryLock(statePath: string, staleMs: number, lost: AbortController
 }
 
 export async function acquireLock(statePath: string, staleMs = DEFAULT_LOCK_STALE_MS): Promise<Lock> {
+  try {
+    return await acquire(statePath, staleMs);
+  } catch (error) {
+    if (error instanceof LockedError) throw error;
+    // A full disk (ENOSPC), a read-only or vanished folder: nothing was sent yet, so exit 2 with the fix.
+    const code = (error as { code?: string }).code ?? "error";
+    throw new UsageError(
+      `--state: cannot take the lock ${statePath}.lock (${code}${code === "ENOSPC" ? ": the disk is full" : ""}); free space or fix the folder's permissions, or choose another --state file`,
+    );
+  }
+}
+
+/**
+ * proper-lockfile's lock is a directory. Anything else at that path (a regular file left by hand or
+ * another tool) is not a lock of ours: once older than the staleness it is removed, as a dead
+ * holder's lock would be; younger, it counts as held (exit 6) in case something is using it.
+ */
+async function clearForeignLock(lockPath: string, staleMs: number): Promise<void> {
+  const found = await lstat(lockPath).catch(() => undefined);
+  if (!found || found.isDirectory()) return;
+  if (Date.now() - found.mtimeMs < staleMs) {
+    const error = new Error("a non-directory lock is fresh") as Error & { code: string };
+    error.code = "ELOCKED";
+    throw error;
+  }
+  await rm(lockPath, { force: true });
+}
+
+async function acquire(statePath: string, staleMs: number): Promise<Lock> {
   await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
   const lockPath = `${statePath}.lock`;
   const ownerPath = `${lockPath}.owner`;
   const lost = new AbortController();
   let release: () => Promise<void>;
   try {
+    await clearForeignLock(lockPath, staleMs);
     release = await tryLock(statePath, staleMs, lost);
   } catch (error) {
     if ((error as { code?: string }).code !== "ELOCKED") throw error;
@@ -81,9 +111,18 @@ export async function acquireLock(statePath: string, staleMs = DEFAULT_LOCK_STAL
       throw retryError;
     }
   }
-  await writeFile(ownerPath, JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString() }), {
-    mode: 0o600,
-  });
+  try {
+    await writeFile(
+      ownerPath,
+      JSON.stringify({ host: hostname(), pid: process.pid, since: new Date().toISOString() }),
+      {
+        mode: 0o600,
+      },
+    );
+  } catch (error) {
+    await release().catch(() => undefined);
+    throw error;
+  }
   return {
     lost: lost.signal,
     release: async () => {

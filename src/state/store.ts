@@ -42,7 +42,17 @@ export type BackfillState = z.infer<typeof backfillStateSchema>;
 export type State = z.infer<typeof stateSchema>;
 
 export function emptyState(bucketMs: number): State {
-  return { version: STATE_VERSION, bucket: formatDuration(bucketMs), workspaces: {} };
+  return { version: STATE_VERSION, bucket: formatDuration(bucketMs), workspaces: dictionary() };
+}
+
+/**
+ * Maps keyed by ids that come from the network (workspace ids, connection keys) have no prototype:
+ * an id such as `__proto__` or `constructor` is then an ordinary key, not Object.prototype.
+ */
+function dictionary<T>(entries: Record<string, T> = {}): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [key, value] of Object.entries(entries)) out[key] = value;
+  return out;
 }
 
 export function toWatermarks(stages: Record<string, string> | undefined): Watermarks | undefined {
@@ -82,6 +92,8 @@ export async function loadState(path: string, bucketMs: number): Promise<State> 
     );
   }
   const state = parsed.data;
+  state.workspaces = dictionary(state.workspaces);
+  for (const ws of Object.values(state.workspaces)) ws.delivery = dictionary(ws.delivery);
   if (state.version > STATE_VERSION) {
     throw new UsageError(
       `--state: ${path} was written by a newer segment-datadog-exporter (state version ${state.version}, this one reads ${STATE_VERSION}); upgrade, or use another --state file`,
