@@ -13,6 +13,8 @@ export interface ConnectionNumbers {
   p95Ms: number | undefined;
   /** Successes per sub-interval of the window, oldest first. */
   trend: number[];
+  /** Values Segment sent that are not numbers (e.g. `"5000"`): the connection cannot pass with them. */
+  invalid?: string[] | undefined;
 }
 
 export interface Verdict {
@@ -30,7 +32,8 @@ export function successRate(n: Pick<ConnectionNumbers, "successes" | "discarded"
 const percent = (r: number) => `${(r * 100).toFixed(2)}%`;
 
 export function judgeConnection(n: ConnectionNumbers, t: Thresholds): Verdict {
-  const failures: string[] = [];
+  // A value we cannot read must fail, never count as 0: a string "5000" discarded would look green.
+  const failures: string[] = (n.invalid ?? []).map((what) => `cannot judge: Segment sent ${what}`);
   const rate = successRate(n);
   if (t.minSuccessRate !== undefined && rate !== undefined && rate < t.minSuccessRate) {
     failures.push(

@@ -50,6 +50,15 @@ export interface CheckReport {
   sources: SourceResult[];
 }
 
+/** The counts a verdict rests on that Segment sent as something other than a finite number. */
+function invalidTotals(summary: DeliverySummary, names: readonly string[]): string[] {
+  return names.flatMap((name) => {
+    const value = summary.metrics.find((m) => m.metricName === name)?.total;
+    if (value === undefined || (typeof value === "number" && Number.isFinite(value))) return [];
+    return [`a non-numeric '${name}' (${JSON.stringify(value)?.slice(0, 40)})`];
+  });
+}
+
 function total(summary: DeliverySummary, name: string): number {
   const value = summary.metrics.find((m) => m.metricName === name)?.total;
   return typeof value === "number" ? value : 0;
@@ -146,6 +155,7 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
             expired: total(whole, "expired"),
             p95Ms: breakdown(whole, "time_to_success", "time_to_success_p95"),
             trend: parts.map((p) => total(p, "successes")),
+            invalid: invalidTotals(whole, ["successes", "discarded", "expired"]),
           };
           const verdict = judgeConnection(numbers, thresholdsFor(config, ws, c));
           return {
