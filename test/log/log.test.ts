@@ -39,8 +39,20 @@ describe("logger", () => {
     expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN buckets missed missed=3\n$/);
   });
 
-  it("ignores secrets too short to be real", () => {
-    registerSecret("abc");
-    expect(scrub("abc def")).toBe("abc def");
+  it("scrubs secrets of any length: a five-character token is still a token", () => {
+    registerSecret("k3y5x");
+    expect(scrub("sent k3y5x to the server")).toBe("sent [REDACTED] to the server");
+  });
+
+  it("keeps one record on one line in pretty logs: a metric name with a newline forges nothing", () => {
+    const lines: string[] = [];
+    createLogger({ level: "info", pretty: true, write: (l) => lines.push(l) }).warn(
+      { metric: "evil\n12:00:00 INFO forged" },
+      "unknown metric evil\n12:00:00 INFO forged\u001b[2J",
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.trimEnd()).not.toContain("\n");
+    expect(lines[0]).not.toContain("\u001b");
+    expect(lines[0]).toContain("evil\\x0a12:00:00 INFO forged");
   });
 });
