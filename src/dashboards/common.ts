@@ -1,5 +1,6 @@
 // What the dashboard and the monitors share: the ownership marker, titles, the README link.
 import { DEFAULT_PREFIX } from "../config/settings.js";
+import type { EventGroup } from "../segment/events.js";
 
 /** Tag on every managed monitor; dashboards take only `team:` tags, so they carry the marker in the description. */
 export const MANAGED_BY = "segment-datadog-exporter";
@@ -29,7 +30,7 @@ export interface AssetOptions {
   bucketMs: number;
   delayMs: number;
   /** Event volume split by event_name / event_type (export's --events-group-by). */
-  eventsGroupBy: ReadonlyArray<"eventName" | "eventType">;
+  eventsGroupBy: readonly EventGroup[];
   /** `@handle`s appended to every monitor message. */
   notify: readonly string[];
 }

@@ -287,6 +287,7 @@ function eventVolume(s: SeriesNames, options: AssetOptions): Json {
     ]),
   ];
   for (const groupBy of options.eventsGroupBy) {
+    if (groupBy === "source") continue; // always split by source
     const key = groupBy === "eventName" ? "event_name" : "event_type";
     widgets.push(
       toplist(`Events per ${key === "event_name" ? "event" : "event type"}`, {
