@@ -49,6 +49,9 @@ describe("dashboards", () => {
     const gone = await failure(dashboards().getDashboard({ dashboardId: created.id ?? "" }));
     expect(gone).toMatchObject({ code: 404, body: { errors: [`Dashboard with ID ${created.id} not found`] } });
     expect((await dashboards().listDashboards({})).dashboards).toHaveLength(4);
+    // What it holds is open to inspection, as the points are.
+    const inspected = (await (await fetch(`${emu.url}/_emulator/dashboards`)).json()) as Array<{ id: string }>;
+    expect(inspected.map((d) => d.id)).toContain(created.id);
   });
 
   it("answers 400 with Datadog's message for a non-team tag and for bad template variables", async () => {
