@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
+import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { validateBackfillWindow } from "../plan/backfill.js";
 import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
@@ -38,7 +39,7 @@ export { DEFAULT_BUCKET, DEFAULT_DELAY, DEFAULT_REREAD, DEFAULT_REREAD_HISTORICA
 export type * from "./types.js";
 export { DEFAULT_SEGMENT_URL, EU_SEGMENT_URL } from "./workspaces.js";
 
-export const DEFAULT_PREFIX = "segment_exporter";
+export { DEFAULT_PREFIX };
 
 export function defaultStatePath(env: Env): string {
   const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");

@@ -1,5 +1,5 @@
 // What the dashboard and the monitors share: the ownership marker, titles, the README link.
-import { DEFAULT_PREFIX } from "../config/settings.js";
+import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import type { EventGroup } from "../segment/events.js";
 
 /** Tag on every managed monitor; dashboards take only `team:` tags, so they carry the marker in the description. */
