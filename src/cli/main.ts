@@ -4,10 +4,12 @@ import { Command } from "commander";
 import { ExitCode } from "../errors.js";
 import { registerBackfill } from "./backfill.js";
 import { registerCheck } from "./check.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerDemo } from "./demo.js";
 import { registerDestinations } from "./destinations.js";
 import { describeFailure, PROGRAM } from "./errors.js";
 import { registerExport } from "./export.js";
+import { registerMonitors } from "./monitors.js";
 import { registerSandbox } from "./sandbox.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
       "after",
       `
 Quick start (no credentials): ${PROGRAM} demo
-Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_SITE, …), then defaults.
+Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_APP_KEY, DD_SITE, …), then defaults.
 Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
     );
   registerExport(program);
@@ -32,6 +34,8 @@ Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
   registerCheck(program);
   registerDemo(program);
   registerSandbox(program);
+  registerDashboard(program);
+  registerMonitors(program);
   // Every command: no help dump after errors, and errors come back to us instead of process.exit.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({ outputError: () => {} });

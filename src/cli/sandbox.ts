@@ -17,7 +17,7 @@ export function registerSandbox(program: Command): void {
     .command("sandbox")
     .summary("start both emulators and print settings to point the CLI at them")
     .description(
-      "Starts the Segment Public API emulator and the Datadog intake emulator on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL and DD_API_KEY on stdout. Runs until Ctrl-C (SIGINT) or SIGTERM. Stored points can be inspected at $DD_API_URL/_emulator/series.",
+      "Starts the Segment Public API emulator and the Datadog intake emulator on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL, DD_API_KEY and DD_APP_KEY (for `dashboard` and `monitors`) on stdout. Runs until Ctrl-C (SIGINT) or SIGTERM. Stored points can be inspected at $DD_API_URL/_emulator/series.",
     )
     .option("--segment-port <port>", "port of the Segment emulator (default: any free port)")
     .option("--datadog-port <port>", "port of the Datadog emulator (default: any free port)")
@@ -48,6 +48,7 @@ export function registerSandbox(program: Command): void {
           `export SEGMENT_TOKEN=${emulators.segment.token}`,
           `export DD_API_URL=${emulators.datadog.url}`,
           `export DD_API_KEY=${emulators.datadog.apiKey}`,
+          `export DD_APP_KEY=${emulators.datadog.appKey}`,
           "",
         ].join("\n"),
       );

@@ -57,8 +57,20 @@ export function resolveDatadog(inputs: Inputs, required: boolean): DatadogSettin
       "DD_API_KEY is not set; export DD_API_KEY with a Datadog API key, pass --datadog-api-key-file FILE, or use --dry-run to print the series instead",
     );
   }
-  const appKey = env.DD_APP_KEY
-    ? checkSecret(env.DD_APP_KEY, "DD_APP_KEY")
-    : envSecret(inputs, dd.appKeyEnv, fromFile(inputs, "datadog.appKeyEnv", "").from);
-  return { apiKey, appKey, site, apiUrl };
+  return { apiKey, appKey: resolveAppKey(inputs), site, apiUrl };
+}
+
+/** The application key, for the configuration APIs (dashboards, monitors, historical ingestion). */
+export function resolveAppKey(inputs: Inputs): string | undefined {
+  const { flags, env, file } = inputs;
+  const dd = file.datadog ?? {};
+  const keyFile = pick(
+    fromFlag(flags.datadogAppKeyFile, "--datadog-app-key-file"),
+    fromFlag(env.DD_APP_KEY_FILE, "DD_APP_KEY_FILE"),
+  );
+  if (keyFile) return checkSecret(readSecretFile(keyFile), keyFile.from);
+  if (env.DD_APP_KEY) return checkSecret(env.DD_APP_KEY, "DD_APP_KEY");
+  if (dd.appKeyFile)
+    return readSecretFile({ value: dd.appKeyFile, from: fromFile(inputs, "datadog.appKeyFile", "").from });
+  return envSecret(inputs, dd.appKeyEnv, fromFile(inputs, "datadog.appKeyEnv", "").from);
 }

@@ -8,6 +8,7 @@ export const envSchema = z.object({
   DD_API_KEY: z.string().optional(),
   DD_API_KEY_FILE: z.string().optional(),
   DD_APP_KEY: z.string().optional(),
+  DD_APP_KEY_FILE: z.string().optional(),
   DD_SITE: z.string().optional(),
   DD_API_URL: z.string().optional(),
   SEGMENT_EXPORTER_CONFIG: z.string().optional(),

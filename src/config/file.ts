@@ -58,6 +58,7 @@ export const configFileSchema = z.strictObject({
       apiKeyEnv: nonEmpty.optional(),
       apiKeyFile: nonEmpty.optional(),
       appKeyEnv: nonEmpty.optional(),
+      appKeyFile: nonEmpty.optional(),
     })
     .optional(),
   export: z

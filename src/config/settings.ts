@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { MAX_TIMER_MS } from "../deadline.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel, registerSecret } from "../log.js";
+import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { validateBackfillWindow } from "../plan/backfill.js";
 import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
@@ -20,6 +21,8 @@ import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from 
 import { parseCount, parseRate } from "./thresholds.js";
 import { parseDuration, parseTime } from "./time.js";
 import type {
+  AssetConfig,
+  AssetFlags,
   BackfillConfig,
   BackfillFlags,
   CheckConfig,
@@ -39,7 +42,7 @@ export { DEFAULT_BUCKET, DEFAULT_DELAY, DEFAULT_REREAD, DEFAULT_REREAD_HISTORICA
 export type * from "./types.js";
 export { DEFAULT_SEGMENT_URL, EU_SEGMENT_URL } from "./workspaces.js";
 
-export const DEFAULT_PREFIX = "segment_exporter";
+export { DEFAULT_PREFIX };
 
 export function defaultStatePath(env: Env): string {
   const base = env.XDG_STATE_HOME || join(homedir(), ".local", "state");
@@ -83,32 +86,57 @@ export function parseShard(raw: Raw | undefined): Shard | undefined {
   return { index, count };
 }
 
-/** `datadog`: "required" (export), "optional" (--dry-run: used if given) or "unused" (destinations). */
-function commonOf(
-  inputs: Inputs,
-  datadogNeed: "required" | "optional" | "unused" = inputs.flags.dryRun ? "optional" : "required",
-): CommonConfig {
+function logLevelOf(inputs: Inputs): LogLevel {
   const { flags, env, file } = inputs;
-  const logLevel = parseLogLevel(
+  return parseLogLevel(
     pick(
       fromFlag(flags.logLevel, "--log-level"),
       fromFlag(env.SEGMENT_EXPORTER_LOG_LEVEL, "SEGMENT_EXPORTER_LOG_LEVEL"),
       fromFile(inputs, "logLevel", file.logLevel),
     ),
   );
-  const datadog = datadogNeed === "unused" ? undefined : resolveDatadog(inputs, datadogNeed === "required");
-  const workspaces = resolveWorkspaces(inputs);
-  for (const secret of [...workspaces.map((w) => w.token), datadog?.apiKey, datadog?.appKey]) registerSecret(secret);
+}
+
+function prefixOf(inputs: Inputs): string {
+  const { flags, env, file } = inputs;
   const prefixRaw = pick(
     fromFlag(flags.metricPrefix, "--metric-prefix"),
     fromFlag(env.SEGMENT_EXPORTER_METRIC_PREFIX, "SEGMENT_EXPORTER_METRIC_PREFIX"),
     fromFile(inputs, "metricPrefix", file.metricPrefix),
   );
-  const tags = flags.tag?.length
+  return prefixRaw ? parseMetricPrefix(prefixRaw) : DEFAULT_PREFIX;
+}
+
+function tagsOf(inputs: Inputs): string[] {
+  const { flags, env, file } = inputs;
+  return flags.tag?.length
     ? parseTags(splitList(flags.tag), "--tag")
     : env.SEGMENT_EXPORTER_TAGS
       ? parseTags(splitList(env.SEGMENT_EXPORTER_TAGS), "SEGMENT_EXPORTER_TAGS")
       : parseTags(file.tags ?? [], fromFile(inputs, "tags", "").from);
+}
+
+function requestTimeoutOf(inputs: Inputs): number {
+  const timeoutRaw = pick(
+    fromFlag(inputs.flags.requestTimeout, "--request-timeout"),
+    fromFile(inputs, "requestTimeout", inputs.file.requestTimeout),
+  );
+  // Capped at the longest single wait of design §5, so no request can hold a run longer.
+  const requestTimeoutMs = timeoutRaw ? parseDuration(timeoutRaw.value, timeoutRaw.from, MAX_WAIT_MS) : 30_000;
+  if (requestTimeoutMs < 1_000) throw new UsageError(`${timeoutRaw?.from}: use at least 1s`);
+  return requestTimeoutMs;
+}
+
+/** `datadog`: "required" (export), "optional" (--dry-run: used if given) or "unused" (destinations). */
+function commonOf(
+  inputs: Inputs,
+  datadogNeed: "required" | "optional" | "unused" = inputs.flags.dryRun ? "optional" : "required",
+): CommonConfig {
+  const { flags, env, file } = inputs;
+  const logLevel = logLevelOf(inputs);
+  const datadog = datadogNeed === "unused" ? undefined : resolveDatadog(inputs, datadogNeed === "required");
+  const workspaces = resolveWorkspaces(inputs);
+  for (const secret of [...workspaces.map((w) => w.token), datadog?.apiKey, datadog?.appKey]) registerSecret(secret);
   const stateRaw = pick(
     fromFlag(flags.state, "--state"),
     fromFlag(env.SEGMENT_EXPORTER_STATE, "SEGMENT_EXPORTER_STATE"),
@@ -119,13 +147,7 @@ function commonOf(
     fromFlag(env.SEGMENT_EXPORTER_CONCURRENCY, "SEGMENT_EXPORTER_CONCURRENCY"),
     fromFile(inputs, "concurrency", file.concurrency === undefined ? undefined : String(file.concurrency)),
   );
-  const timeoutRaw = pick(
-    fromFlag(flags.requestTimeout, "--request-timeout"),
-    fromFile(inputs, "requestTimeout", file.requestTimeout),
-  );
-  // Capped at the longest single wait of design §5, so no request can hold a run longer.
-  const requestTimeoutMs = timeoutRaw ? parseDuration(timeoutRaw.value, timeoutRaw.from, MAX_WAIT_MS) : 30_000;
-  if (requestTimeoutMs < 1_000) throw new UsageError(`${timeoutRaw?.from}: use at least 1s`);
+  const requestTimeoutMs = requestTimeoutOf(inputs);
   const rateLimits = flags.rateLimit?.length
     ? parseRateLimits(splitList(flags.rateLimit), "--rate-limit")
     : env.SEGMENT_EXPORTER_RATE_LIMITS
@@ -137,8 +159,8 @@ function commonOf(
   return {
     workspaces,
     datadog,
-    prefix: prefixRaw ? parseMetricPrefix(prefixRaw) : DEFAULT_PREFIX,
-    tags,
+    prefix: prefixOf(inputs),
+    tags: tagsOf(inputs),
     statePath: resolve(stateRaw?.value ?? defaultStatePath(env)),
     dryRun: flags.dryRun === true,
     logLevel,
@@ -171,6 +193,23 @@ const EVENT_GROUPS: Record<string, EventGroup> = {
 /** Design §5: `export` is a cron job and must end before the next tick; backfill has no default. */
 export const DEFAULT_EXPORT_MAX_DURATION = "10m";
 
+/** `--events-group-by` / `export.eventsGroupBy`: what event volume is split by. */
+function eventsGroupByOf(inputs: Inputs<ExportFlags>): EventGroup[] {
+  const { flags, file } = inputs;
+  const groupsFromFile = file.export?.eventsGroupBy;
+  const groupsRaw = pick(
+    fromFlag(flags.eventsGroupBy, "--events-group-by"),
+    fromFile(inputs, "export.eventsGroupBy", Array.isArray(groupsFromFile) ? groupsFromFile.join(",") : groupsFromFile),
+  );
+  const groups = splitList(groupsRaw?.value).map((g) => {
+    const group = EVENT_GROUPS[g.toLowerCase()];
+    if (!group)
+      throw new UsageError(`${groupsRaw?.from}: '${g}' is not a grouping; use event_name, event_type or both`);
+    return group;
+  });
+  return [...new Set(groups)];
+}
+
 /** Options both `export` and `backfill` take beside the schedule. */
 function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string): RunOptions {
   const { flags, file } = inputs;
@@ -181,20 +220,10 @@ function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string):
   );
   const maxDurationMs = maxRaw ? parseDuration(maxRaw.value, maxRaw.from, MAX_TIMER_MS) : undefined;
   if (maxDurationMs === 0) throw new UsageError(`${maxRaw?.from}: use at least 1s`);
-  const groupsFromFile = file.export?.eventsGroupBy;
-  const groupsRaw = pick(
-    fromFlag(flags.eventsGroupBy, "--events-group-by"),
-    fromFile(inputs, "export.eventsGroupBy", Array.isArray(groupsFromFile) ? groupsFromFile.join(",") : groupsFromFile),
-  );
-  const eventsGroupBy = splitList(groupsRaw?.value).map((g) => {
-    const group = EVENT_GROUPS[g.toLowerCase()];
-    if (!group)
-      throw new UsageError(`${groupsRaw?.from}: '${g}' is not a grouping; use event_name, event_type or both`);
-    return group;
-  });
+  const eventsGroupBy = eventsGroupByOf(inputs);
   const eventVolume = flags.eventVolume !== false && file.export?.eventVolume !== false;
   const usage = flags.usage !== false && file.export?.usage !== false;
-  return { maxDurationMs, eventVolume, usage, eventsGroupBy: [...new Set(eventsGroupBy)] };
+  return { maxDurationMs, eventVolume, usage, eventsGroupBy };
 }
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
@@ -231,6 +260,21 @@ export function resolveBackfill(flags: BackfillFlags, rawEnv: NodeJS.ProcessEnv,
   return { ...common, ...options, window, schedule: { bucketMs, delayMs: 0, rereadMs: [], historical } };
 }
 
+/** `--min-success-rate` and `--max-p95`, or the config file's `check` section: one source for check and monitors. */
+function thresholdInputs(inputs: Inputs<CommonFlags & { minSuccessRate?: string; maxP95?: string }>) {
+  const section = inputs.file.check ?? {};
+  const rateRaw = pick(
+    fromFlag(inputs.flags.minSuccessRate, "--min-success-rate"),
+    fromFile(
+      inputs,
+      "check.minSuccessRate",
+      section.minSuccessRate === undefined ? undefined : String(section.minSuccessRate),
+    ),
+  );
+  const p95Raw = pick(fromFlag(inputs.flags.maxP95, "--max-p95"), fromFile(inputs, "check.maxP95", section.maxP95));
+  return { rateRaw, p95Raw };
+}
+
 /** `check`: window and thresholds from flags or the config file's `check` section. */
 export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: number): CheckConfig {
   const inputs = loadInputs(flags, rawEnv);
@@ -246,15 +290,7 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
       `${windowRaw.from}: '${windowRaw.value}' does not fit Segment's limits; use a window from 4m (four trend steps of a minute) to 13d`,
     );
   }
-  const rateRaw = pick(
-    fromFlag(flags.minSuccessRate, "--min-success-rate"),
-    fromFile(
-      inputs,
-      "check.minSuccessRate",
-      section.minSuccessRate === undefined ? undefined : String(section.minSuccessRate),
-    ),
-  );
-  const p95Raw = pick(fromFlag(flags.maxP95, "--max-p95"), fromFile(inputs, "check.maxP95", section.maxP95));
+  const { rateRaw, p95Raw } = thresholdInputs(inputs);
   const eventsRaw = pick(
     fromFlag(flags.minEvents, "--min-events"),
     fromFile(inputs, "check.minEvents", section.minEvents === undefined ? undefined : String(section.minEvents)),
@@ -275,5 +311,60 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     junit: flags.junit,
     submit: flags.submit === true,
     historical: flags.historical === true || inputs.file.export?.historical === true,
+  };
+}
+
+/** Monitors alert where `check` fails; without a setting, the defaults of design §5. */
+export const DEFAULT_MIN_SUCCESS_RATE = 0.99;
+export const DEFAULT_MAX_P95 = "60s";
+
+/**
+ * `dashboard` and `monitors`: Datadog settings (both keys, unless --dry-run or --out send nothing),
+ * prefix and tags as for export, thresholds as for check, bucket and delay as the cron job uses them.
+ */
+export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): AssetConfig {
+  const inputs = loadInputs(flags, rawEnv);
+  const logLevel = logLevelOf(inputs);
+  if (flags.json && flags.dryRun) {
+    throw new UsageError("--json and --dry-run both write to stdout (a summary, and the definitions); use one of them");
+  }
+  if (flags.out !== undefined && flags.out.trim() === "")
+    throw new UsageError("--out: give a folder, e.g. --out datadog/");
+  const notify = (flags.notify ?? []).map((handle) => {
+    if (!/^@[^\s@,]+$/.test(handle))
+      throw new UsageError(
+        `--notify: '${handle}' is not a notification handle; write it like @slack-segment-alerts or @me@example.com`,
+      );
+    return handle;
+  });
+  const { rateRaw, p95Raw } = thresholdInputs(inputs);
+  const maxP95Ms = parseDuration(p95Raw?.value ?? DEFAULT_MAX_P95, p95Raw?.from ?? "--max-p95");
+  if (maxP95Ms < 1) throw new UsageError(`${p95Raw?.from ?? "--max-p95"}: use at least 1ms`);
+  const { bucketMs, delayMs } = scheduleOf(inputs);
+  const offline = flags.dryRun === true || flags.out !== undefined;
+  const settings = offline ? undefined : resolveDatadog(inputs, true);
+  const appKey = settings?.appKey;
+  if (settings && !appKey) {
+    throw new UsageError(
+      "DD_APP_KEY is not set; dashboards and monitors need a Datadog application key: export DD_APP_KEY, pass --datadog-app-key-file FILE, or use --dry-run or --out to print the definitions instead",
+    );
+  }
+  registerSecret(settings?.apiKey);
+  registerSecret(appKey);
+  return {
+    datadog: settings && appKey ? { ...settings, appKey } : undefined,
+    prefix: prefixOf(inputs),
+    tags: tagsOf(inputs),
+    logLevel,
+    requestTimeoutMs: requestTimeoutOf(inputs),
+    dryRun: flags.dryRun === true,
+    out: flags.out,
+    json: flags.json === true,
+    minSuccessRate: rateRaw ? parseRate(rateRaw) : DEFAULT_MIN_SUCCESS_RATE,
+    maxP95Ms,
+    bucketMs,
+    delayMs,
+    eventsGroupBy: eventsGroupByOf(inputs),
+    notify,
   };
 }

@@ -12,6 +12,7 @@ export interface CommonFlags {
   datadogUrl?: string;
   datadogSite?: string;
   datadogApiKeyFile?: string;
+  datadogAppKeyFile?: string;
   source?: string[];
   state?: string;
   dryRun?: boolean;
@@ -132,4 +133,34 @@ export interface CheckConfig extends CommonConfig {
   junit?: string | undefined;
   submit: boolean;
   historical: boolean;
+}
+
+/** `dashboard` and `monitors`. */
+export interface AssetFlags extends CommonFlags {
+  out?: string;
+  json?: boolean;
+  minSuccessRate?: string;
+  maxP95?: string;
+  bucket?: string;
+  delay?: string;
+  eventsGroupBy?: string;
+  notify?: string[];
+}
+
+export interface AssetConfig {
+  /** Absent when nothing is sent (--dry-run, --out); then apiKey and appKey are both present. */
+  datadog?: (DatadogSettings & { appKey: string }) | undefined;
+  prefix: string;
+  tags: string[];
+  logLevel: LogLevel;
+  requestTimeoutMs: number;
+  dryRun: boolean;
+  out?: string | undefined;
+  json: boolean;
+  minSuccessRate: number;
+  maxP95Ms: number;
+  bucketMs: number;
+  delayMs: number;
+  eventsGroupBy: EventGroup[];
+  notify: string[];
 }

@@ -3,6 +3,9 @@
 // counts over disjoint sub-intervals is exactly the bucket's count.
 import type { MetricPoint } from "./types.js";
 
+/** Suffix of the event-volume count series (`<prefix>.events.volume`). */
+export const EVENTS_VOLUME_SUFFIX = "events.volume";
+
 export interface VolumeSeries {
   tags: readonly string[];
   series: ReadonlyArray<{ time: string; count: number }>;
@@ -26,7 +29,7 @@ export function mapEventVolume(entries: readonly VolumeSeries[], ctx: VolumeCont
     for (const [start, value] of buckets) {
       if (!ctx.wanted(start)) continue;
       points.push({
-        metric: `${ctx.prefix}.events.volume`,
+        metric: `${ctx.prefix}.${EVENTS_VOLUME_SUFFIX}`,
         kind: "count",
         timestamp: start / 1000,
         value,

@@ -3,6 +3,19 @@
 // `workspace`. Stamped at the end of the run.
 import type { MetricPoint } from "./types.js";
 
+/** Suffixes of the health series (`<prefix>.<suffix>`): one table, which dashboards and monitors query. */
+export const EXPORTER_SERIES = {
+  heartbeat: "exporter.heartbeat",
+  runDuration: "exporter.run.duration",
+  pointsSubmitted: "exporter.points.submitted",
+  segmentCalls: "exporter.segment.calls",
+  bucketsExported: "exporter.buckets.exported",
+  bucketsReread: "exporter.buckets.reread",
+  bucketsMissed: "exporter.buckets.missed",
+  bucketsFailed: "exporter.buckets.failed",
+  lag: "exporter.lag",
+} as const;
+
 export interface WorkspaceReport {
   slug: string;
   exported: number;
@@ -28,35 +41,35 @@ export interface RunReport {
 export function selfMetricPoints(report: RunReport): MetricPoint[] {
   const run = [...report.tags, `command:${report.command}`];
   const at = report.timestamp;
-  const gauge = (name: string, value: number, tags: readonly string[]): MetricPoint => ({
-    metric: `${report.prefix}.exporter.${name}`,
+  const gauge = (suffix: string, value: number, tags: readonly string[]): MetricPoint => ({
+    metric: `${report.prefix}.${suffix}`,
     kind: "gauge",
     timestamp: at,
     value,
     tags,
   });
-  const count = (name: string, value: number, tags: readonly string[]): MetricPoint => ({
-    ...gauge(name, value, tags),
+  const count = (suffix: string, value: number, tags: readonly string[]): MetricPoint => ({
+    ...gauge(suffix, value, tags),
     kind: "count",
   });
   const points: MetricPoint[] = [
-    gauge("heartbeat", 1, run),
-    gauge("run.duration", report.durationS, run),
-    count("points.submitted", report.pointsSubmitted, run),
+    gauge(EXPORTER_SERIES.heartbeat, 1, run),
+    gauge(EXPORTER_SERIES.runDuration, report.durationS, run),
+    count(EXPORTER_SERIES.pointsSubmitted, report.pointsSubmitted, run),
   ];
   for (const [key, n] of report.segmentCalls) {
     const [endpoint, status] = key.split(" ");
-    points.push(count("segment.calls", n, [...run, `endpoint:${endpoint}`, `status:${status}`]));
+    points.push(count(EXPORTER_SERIES.segmentCalls, n, [...run, `endpoint:${endpoint}`, `status:${status}`]));
   }
   for (const ws of report.workspaces) {
     const tags = [...run, `workspace:${ws.slug}`];
     points.push(
-      count("buckets.exported", ws.exported, tags),
-      count("buckets.reread", ws.reread, tags),
-      count("buckets.missed", ws.missed, tags),
-      count("buckets.failed", ws.failed, tags),
+      count(EXPORTER_SERIES.bucketsExported, ws.exported, tags),
+      count(EXPORTER_SERIES.bucketsReread, ws.reread, tags),
+      count(EXPORTER_SERIES.bucketsMissed, ws.missed, tags),
+      count(EXPORTER_SERIES.bucketsFailed, ws.failed, tags),
     );
-    if (ws.lagS !== undefined) points.push(gauge("lag", ws.lagS, tags));
+    if (ws.lagS !== undefined) points.push(gauge(EXPORTER_SERIES.lag, ws.lagS, tags));
   }
   return points;
 }

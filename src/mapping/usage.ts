@@ -5,6 +5,9 @@
 import { sourceTags, workspaceTags } from "./tags.js";
 import type { MetricPoint } from "./types.js";
 
+/** Suffixes of the usage gauges (`<prefix>.usage.mtu`, `<prefix>.usage.api_calls`). */
+export const USAGE_SERIES = { mtu: "usage.mtu", apiCalls: "usage.api_calls" } as const;
+
 export interface UsageRows {
   sourceMtu: ReadonlyArray<MtuRow & { sourceId: string }>;
   workspaceMtu: readonly MtuRow[];
@@ -49,25 +52,27 @@ function newest<T extends { timestamp: string }>(rows: readonly T[]): T[] {
 
 export function mapUsage(rows: UsageRows, ctx: UsageContext): MetricPoint[] {
   const points: MetricPoint[] = [];
-  const gauge = (name: string, value: number, tags: readonly string[]) =>
-    points.push({ metric: `${ctx.prefix}.usage.${name}`, kind: "gauge", timestamp: ctx.timestamp, value, tags });
+  const gauge = (suffix: string, value: number, tags: readonly string[]) =>
+    points.push({ metric: `${ctx.prefix}.${suffix}`, kind: "gauge", timestamp: ctx.timestamp, value, tags });
   const forSource = (id: string) => {
     const slug = ctx.sources.get(id);
     return slug === undefined ? undefined : sourceTags(ctx.workspaceSlug, { id, slug }, ctx.tags);
   };
   for (const row of newest(rows.sourceMtu)) {
     const tags = forSource(row.sourceId);
-    if (tags) for (const [field, type] of MTU_TYPES) gauge("mtu", toNumber(row[field]), [...tags, `mtu_type:${type}`]);
+    if (tags)
+      for (const [field, type] of MTU_TYPES)
+        gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, `mtu_type:${type}`]);
   }
   for (const row of newest(rows.workspaceMtu)) {
     const tags = workspaceTags(ctx.workspaceSlug, ctx.tags);
-    for (const [field, type] of MTU_TYPES) gauge("mtu", toNumber(row[field]), [...tags, `mtu_type:${type}`]);
+    for (const [field, type] of MTU_TYPES) gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, `mtu_type:${type}`]);
   }
   for (const row of newest(rows.sourceCalls)) {
     const tags = forSource(row.sourceId);
-    if (tags) gauge("api_calls", toNumber(row.apiCalls), tags);
+    if (tags) gauge(USAGE_SERIES.apiCalls, toNumber(row.apiCalls), tags);
   }
   for (const row of newest(rows.workspaceCalls))
-    gauge("api_calls", toNumber(row.apiCalls), workspaceTags(ctx.workspaceSlug, ctx.tags));
+    gauge(USAGE_SERIES.apiCalls, toNumber(row.apiCalls), workspaceTags(ctx.workspaceSlug, ctx.tags));
   return points;
 }

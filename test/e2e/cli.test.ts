@@ -162,7 +162,7 @@ describe("demo and sandbox", () => {
     await new Promise<void>((resolve) => {
       child.stdout.on("data", (d: string) => {
         stdout += d;
-        if (stdout.split("\n").length > 4) resolve();
+        if (stdout.split("\n").length > 5) resolve();
       });
     });
     const lines = stdout.trim().split("\n");
@@ -171,6 +171,7 @@ describe("demo and sandbox", () => {
       "export SEGMENT_TOKEN",
       "export DD_API_URL",
       "export DD_API_KEY",
+      "export DD_APP_KEY",
     ]);
     const segmentUrl = lines[0]?.split("=")[1] ?? "";
     const workspace = await fetch(`${segmentUrl}/`, {

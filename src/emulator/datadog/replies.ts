@@ -59,6 +59,8 @@ const RATE_LIMIT_NAMES: Record<DatadogRoute, string> = {
   series: "metrics_intake",
   validate: "validate_api_key",
   historical: "historical_metrics_configurations",
+  dashboards: "dashboards",
+  monitors: "get_all_monitors",
 };
 
 /** The answer of a fault that replaces the real one (reset, reset-after-store and slow excepted). */

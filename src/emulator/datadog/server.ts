@@ -1,8 +1,10 @@
 // Local Datadog metrics intake (reference §10): v2/v1 series, key validation, historical
-// metrics configuration, fault injection and test-only inspection routes under /_emulator/.
+// metrics configuration, dashboards and monitors (assets.ts), fault injection and test-only
+// inspection routes under /_emulator/.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../faults.js";
 import { listen, readBody, sendJson, sleep } from "../http.js";
+import { AssetStore } from "./assets.js";
 import { HistoricalConfig } from "./historical.js";
 import { HISTORICAL_PATH, handleHistorical } from "./historical-routes.js";
 import { handleSeries, type IntakeLimits, V1_LIMITS } from "./intake.js";
@@ -22,6 +24,8 @@ function routeOf(path: string): DatadogRoute | undefined {
   if (path === "/api/v2/series" || path === "/api/v1/series") return "series";
   if (path === "/api/v1/validate") return "validate";
   if (path === HISTORICAL_PATH || path.startsWith(`${HISTORICAL_PATH}/`)) return "historical";
+  if (path === "/api/v1/dashboard" || path.startsWith("/api/v1/dashboard/")) return "dashboards";
+  if (path === "/api/v1/monitor" || path.startsWith("/api/v1/monitor/")) return "monitors";
   return undefined;
 }
 
@@ -48,6 +52,7 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
   const requests: DatadogRequestLog[] = [];
   const faults = new FaultInjector<DatadogFault>();
   const historical = new HistoricalConfig();
+  const assets = new AssetStore(() => now());
   for (const name of options.historical ?? []) historical.enable(name, new Date(now()));
 
   function checkApiKey(req: IncomingMessage): Reply | undefined {
@@ -64,14 +69,17 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
     return undefined;
   }
 
-  function handleApi(
-    route: DatadogRoute,
-    req: IncomingMessage,
-    path: string,
-    body: Buffer,
-    log: DatadogRequestLog,
-  ): Reply {
+  function handleApi(route: DatadogRoute, req: IncomingMessage, url: URL, body: Buffer, log: DatadogRequestLog): Reply {
     const method = req.method ?? "GET";
+    const path = url.pathname;
+    if (route === "dashboards" || route === "monitors") {
+      // Like every configuration API, both keys (reference §2); the intake needs only the API key.
+      const denied = checkApiKey(req) ?? checkAppKey(req);
+      if (denied) return denied;
+      return route === "dashboards"
+        ? assets.handleDashboards(method, path, url, body)
+        : assets.handleMonitors(method, path, url, body);
+    }
     if (route === "validate") {
       if (method !== "GET") return methodNotAllowed();
       return checkApiKey(req) ?? { status: 200, json: { valid: true } };
@@ -102,7 +110,10 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
     if (method === "GET" && path === "/_emulator/series") {
       const metric = url.searchParams.get("metric");
       sendJson(res, 200, metric === null ? store.all() : store.series(metric));
-    } else if (method === "GET" && path === "/_emulator/dropped") sendJson(res, 200, dropped);
+    } else if (method === "GET" && path === "/_emulator/dashboards")
+      sendJson(res, 200, [...assets.dashboards.values()]);
+    else if (method === "GET" && path === "/_emulator/monitors") sendJson(res, 200, [...assets.monitors.values()]);
+    else if (method === "GET" && path === "/_emulator/dropped") sendJson(res, 200, dropped);
     else if (method === "GET" && path === "/_emulator/requests") sendJson(res, 200, requests);
     else if (method === "POST" && path === "/_emulator/reset") {
       reset();
@@ -140,7 +151,7 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
       return;
     }
     if (fault === "slow") await sleep(slowMs);
-    const reply = (fault && faultReply(fault, route)) || handleApi(route, req, url.pathname, body, log);
+    const reply = (fault && faultReply(fault, route)) || handleApi(route, req, url, body, log);
     if (reply.error) log.error = reply.error;
     if (fault === "reset-after-store") {
       requests.push(log); // status stays 0: the client never sees the answer
@@ -158,6 +169,7 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
     requests.length = 0;
     faults.clear();
     faults.served.clear();
+    assets.clear();
   }
 
   const listening = await listen(
@@ -178,6 +190,9 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
     dropped,
     requests,
     faults,
+    dashboards: assets.dashboards,
+    monitors: assets.monitors,
+    assetWrites: assets.writes,
     setNow(fn) {
       now = fn;
     },

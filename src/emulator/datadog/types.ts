@@ -52,7 +52,7 @@ export type DatadogFault =
   | "403";
 
 /** Fault route names: which API family a request belongs to. */
-export type DatadogRoute = "series" | "validate" | "historical";
+export type DatadogRoute = "series" | "validate" | "historical" | "dashboards" | "monitors";
 
 export interface DatadogRequestLog {
   /** Wall clock (ms), so retry gaps can be measured even with a frozen emulator clock. */
@@ -106,10 +106,16 @@ export interface DatadogEmulator {
   dropped: DroppedPoint[];
   requests: DatadogRequestLog[];
   faults: FaultInjector<DatadogFault>;
+  /** Dashboards by id (soft-deleted ones carry deleted_at), as the API returns them. */
+  dashboards: ReadonlyMap<string, Record<string, unknown>>;
+  /** Monitors by id, as the API returns them. */
+  monitors: ReadonlyMap<number, Record<string, unknown>>;
+  /** Every dashboard and monitor create, update and delete body, in arrival order. */
+  assetWrites: ReadonlyArray<{ method: string; path: string; body: unknown }>;
   setNow(fn: () => number): void;
   enableHistorical(nameOrPrefix: string): void;
   isHistorical(metric: string): boolean;
-  /** Clears store, dropped, requests and faults (not keys nor historical configuration). */
+  /** Clears store, dropped, requests, faults, dashboards and monitors (not keys nor historical configuration). */
   reset(): void;
   close(): Promise<void>;
 }

@@ -1,0 +1,46 @@
+// `dashboard`: create or update the Segment Event Delivery dashboard (design §5).
+import type { Command } from "commander";
+import { type AssetFlags, resolveAssets } from "../config/settings.js";
+import { dashboardAsset } from "../dashboards/assets.js";
+import { buildDashboard } from "../dashboards/dashboard.js";
+import { dashboardProblems } from "../dashboards/validate.js";
+import { AssetError, DatadogAssets } from "../datadog/assets.js";
+import { PartialFailureError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
+
+export function registerDashboard(program: Command): void {
+  const cmd = program
+    .command("dashboard")
+    .summary("create or update the Segment Event Delivery dashboard in Datadog")
+    .description(
+      "Creates the 'Segment Event Delivery' dashboard (with a non-default --metric-prefix: 'Segment Event Delivery (<prefix>)'), or updates the one an earlier run created: it is found by its title and the description marker 'managed by segment-datadog-exporter'. Needs DD_API_KEY and DD_APP_KEY, unless --dry-run or --out.",
+    );
+  addAssetOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  DD_API_KEY=… DD_APP_KEY=… segment-datadog-exporter dashboard
+  segment-datadog-exporter dashboard --dry-run > dashboard.json       # what would be sent
+  segment-datadog-exporter dashboard --out datadog/                   # for Terraform's datadog_dashboard_json`,
+  );
+  cmd.action(async (flags: AssetFlags) => {
+    const config = resolveAssets(flags, process.env);
+    const dashboard = buildDashboard(assetOptionsOf(config));
+    const problems = dashboardProblems(dashboard);
+    if (problems.length > 0) throw new Error(`the dashboard definition is invalid: ${problems.join("; ")}`);
+    if (writeOffline(config, dashboard, () => [dashboardAsset(dashboard)]) || !config.datadog) return;
+    const logger = createLogger({ level: config.logLevel });
+    const assets = new DatadogAssets({ ...config.datadog, timeoutMs: config.requestTimeoutMs, logger });
+    try {
+      printApplied(config, "dashboard", [await assets.applyDashboard(dashboard)]);
+    } catch (error) {
+      if (error instanceof AssetError)
+        throw new PartialFailureError(`the dashboard was not saved: ${error.message}; run again`);
+      throw error;
+    } finally {
+      await assets.close();
+    }
+  });
+}

@@ -1,0 +1,51 @@
+// `monitors`: create or update the recommended monitors (design §5).
+import type { Command } from "commander";
+import { type AssetFlags, resolveAssets } from "../config/settings.js";
+import { monitorAssets } from "../dashboards/assets.js";
+import { buildMonitors } from "../dashboards/monitors.js";
+import { AssetError, DatadogAssets } from "../datadog/assets.js";
+import { PartialFailureError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerMonitors(program: Command): void {
+  const cmd = program
+    .command("monitors")
+    .summary("create or update the recommended monitors in Datadog")
+    .description(
+      "Creates or updates five monitors: success rate per connection below --min-success-rate, p95 time to success per connection above --max-p95, exporter stopped (no heartbeat), exporter lagging, buckets missed. They carry the tag managed_by:segment-datadog-exporter and are found again by it and their name, so a changed threshold updates the same monitor. Needs DD_API_KEY and DD_APP_KEY, unless --dry-run or --out.",
+    )
+    .option("--notify <@handle>", "append this handle to every monitor's message (repeatable)", collect);
+  addAssetOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Examples:
+  segment-datadog-exporter monitors --min-success-rate 99.5% --max-p95 30s --notify @slack-data-alerts
+  segment-datadog-exporter monitors --dry-run | jq '.[].query'
+  segment-datadog-exporter monitors --out datadog/                    # one monitor template per file`,
+  );
+  cmd.action(async (flags: AssetFlags) => {
+    const config = resolveAssets(flags, process.env);
+    const options = assetOptionsOf(config);
+    const monitors = buildMonitors(options);
+    const day = new Date().toISOString().slice(0, 10);
+    if (writeOffline(config, monitors, () => monitorAssets(options, day)) || !config.datadog) return;
+    const logger = createLogger({ level: config.logLevel });
+    const assets = new DatadogAssets({ ...config.datadog, timeoutMs: config.requestTimeoutMs, logger });
+    try {
+      const { applied, failed } = await assets.applyMonitors(monitors);
+      printApplied(config, "monitors", applied);
+      if (failed.length > 0)
+        throw new PartialFailureError(`${failed.length} monitor(s) not saved; first: ${failed[0]}; run again`);
+    } catch (error) {
+      if (error instanceof AssetError)
+        throw new PartialFailureError(`the monitors were not saved: ${error.message}; run again`);
+      throw error;
+    } finally {
+      await assets.close();
+    }
+  });
+}

@@ -1,0 +1,112 @@
+// The definitions themselves: the official client's serializer keeps every key, the dashboard passes
+// the integration-dashboard rules, every query names a series the exporter really submits.
+import { describe, expect, it } from "vitest";
+import { buildDashboard, dashboardTags } from "../../src/dashboards/dashboard.js";
+import { buildMonitors } from "../../src/dashboards/monitors.js";
+import { metricsOfQuery } from "../../src/dashboards/series.js";
+import { dashboardProblems, dashboardQueries } from "../../src/dashboards/validate.js";
+import { V1ObjectSerializer } from "../../src/datadog/client.js";
+import { FAILED_SERIES_SUFFIX } from "../../src/mapping/failures.js";
+import { mappedMetrics, assetOptions as options, PREFIX, unknownKeys } from "../helpers/assets.js";
+
+describe("dashboard and monitor definitions", () => {
+  const dashboard = buildDashboard(options());
+  const monitors = buildMonitors(options());
+
+  it("query only series the exporter submits, under the configured (non-default) prefix", () => {
+    // Error details (<p>.delivery.failed) is being added to the export (issue #15); its name is the mapping's.
+    const submitted = new Set([...mappedMetrics(PREFIX), `${PREFIX}.${FAILED_SERIES_SUFFIX}`]);
+    const queries = [...dashboardQueries(dashboard), ...monitors.map((m) => String(m.query))];
+    const used = new Set(queries.flatMap(metricsOfQuery));
+    expect(queries.length).toBeGreaterThan(25);
+    for (const query of queries) expect(metricsOfQuery(query).length, query).toBeGreaterThan(0);
+    for (const metric of used) expect(submitted, metric).toContain(metric);
+    // The contract's headline series are all shown.
+    for (const suffix of ["delivery.successes", "delivery.failed", "events.volume", "usage.mtu", "exporter.lag"])
+      expect(used).toContain(`${PREFIX}.${suffix}`);
+    expect(JSON.stringify(dashboard)).not.toContain("segment_exporter.");
+  });
+
+  it("survive the official client's v1 serializer without losing a key, every key one its models know", () => {
+    const cases: Array<[unknown, string]> = [
+      [dashboard, "Dashboard"],
+      ...monitors.map((m): [unknown, string] => [m, "Monitor"]),
+    ];
+    for (const [value, type] of cases) {
+      const model = V1ObjectSerializer.deserialize(value, type, "");
+      // A key the models do not know would ride along in additionalProperties: a typo Datadog ignores.
+      expect(unknownKeys(model)).toEqual([]);
+      expect(V1ObjectSerializer.serialize(model, type, "")).toEqual(value);
+    }
+    // The check above can fail: a misspelt field is caught.
+    const typo = { ...dashboard, widgets: [{ definition: { type: "note", content: "x", font_sise: "14" } }] };
+    expect(unknownKeys(V1ObjectSerializer.deserialize(typo, "Dashboard", ""))).toEqual([
+      "$.widgets[0].definition.font_sise",
+    ]);
+  });
+
+  it("pass the integration-dashboard rules, and the rules catch what Datadog refuses", () => {
+    expect(dashboardProblems(dashboard)).toEqual([]);
+    expect(dashboard.template_variables).toEqual(
+      ["workspace", "source_slug", "destination"].map((name) => ({ name, prefix: name, defaults: ["*"] })),
+    );
+    const { description: _d, ...noDescription } = dashboard;
+    expect(dashboardProblems(noDescription)).toContain("missing required field 'description'");
+    expect(dashboardProblems({ ...dashboard, tags: ["env:prod"] })).toContain(
+      "tags: Invalid tag format. Valid tag keys are: team.",
+    );
+    expect(dashboardProblems({ ...dashboard, widgets: [{ type: "note" }] })[0]).toMatch(/definition/);
+  });
+
+  it("put only team: tags on the dashboard, every --tag on the monitors", () => {
+    expect(dashboard.tags).toEqual(["team:growth"]);
+    expect(dashboardTags(["env:prod"])).toEqual([]);
+    for (const m of monitors)
+      expect(m.tags).toEqual([
+        "managed_by:segment-datadog-exporter",
+        `metric_prefix:${PREFIX}`,
+        "team:growth",
+        "env:prod",
+      ]);
+  });
+
+  it("count with .as_count() as bars, and combine p95 with max, never sum", () => {
+    const queries = [...dashboardQueries(dashboard), ...monitors.map((m) => String(m.query))];
+    for (const q of queries) {
+      if (/\.p95\{/.test(q)) expect(q).toMatch(/max:[\w.]+\.p95\{/);
+      if (/\.(successes|discarded|expired|retried|failed|volume)\{/.test(q)) expect(q).toMatch(/\.as_count\(\)/);
+    }
+    const text = JSON.stringify(dashboard);
+    expect(text).not.toMatch(/sum:[\w.]+\.p95/);
+    expect(text).toContain('"display_type":"bars"');
+  });
+
+  it("name each monitor's threshold once: the query ends with options.thresholds.critical", () => {
+    expect(monitors.map((m) => m.name)).toEqual([
+      `Segment delivery: success rate below minimum (${PREFIX})`,
+      `Segment delivery: p95 time to success above maximum (${PREFIX})`,
+      `Segment exporter: stopped (no heartbeat) (${PREFIX})`,
+      `Segment exporter: lagging (${PREFIX})`,
+      `Segment exporter: buckets missed (data lost) (${PREFIX})`,
+    ]);
+    for (const m of monitors) {
+      const critical = (m.options as { thresholds: { critical: number } }).thresholds.critical;
+      expect(Number(/[<>]=?\s*(-?[\d.]+)$/.exec(String(m.query))?.[1])).toBe(critical);
+      expect(String(m.message)).toContain("@slack-segment-alerts @pagerduty-data");
+    }
+    expect(monitors[0]?.query).toMatch(/ < 0\.999$/);
+    expect(monitors[1]?.query).toMatch(/ > 30000$/);
+    // Delivery monitors wait for bucket + delay before reading a bucket.
+    expect(monitors[0]?.options).toMatchObject({ evaluation_delay: 420, notify_no_data: false });
+    expect(monitors[2]?.options).toMatchObject({ notify_no_data: true });
+    // Multi-alert per connection, with the connection in the message.
+    expect(monitors[0]?.query).toContain("by {workspace,source_slug,destination_id,destination}");
+    expect(monitors[0]?.message).toContain("{{source_slug.name}} → {{destination.name}}");
+  });
+
+  it("print a percentage threshold without float noise", () => {
+    const [rate] = buildMonitors(options({ minSuccessRate: 99.9 / 100 }));
+    expect(rate?.query).toMatch(/ < 0\.999$/);
+    expect(rate?.options).toMatchObject({ thresholds: { critical: 0.999 } });
+  });
+});

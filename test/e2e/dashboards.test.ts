@@ -1,0 +1,209 @@
+// Issue #16: `dashboard` and `monitors` through the built CLI against the Datadog emulator on
+// 127.0.0.1 (real HTTP, the official client), and the definitions against exported data.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { metricsOfQuery } from "../../src/dashboards/series.js";
+import { dashboardProblems, dashboardQueries } from "../../src/dashboards/validate.js";
+import { type Emulators, startEmulators } from "../../src/emulator/index.js";
+import { FAILED_SERIES_SUFFIX } from "../../src/mapping/failures.js";
+import { runExport } from "../../src/run/export.js";
+import { mappedMetrics, PREFIX } from "../helpers/assets.js";
+import { cleanEnv, runCli } from "../helpers/cli.js";
+import { deps, exportConfig } from "../helpers/export.js";
+
+let emulators: Emulators;
+beforeAll(async () => {
+  emulators = await startEmulators();
+});
+afterAll(async () => {
+  await emulators.close();
+});
+beforeEach(() => emulators.datadog.reset());
+
+/** Only what `dashboard` and `monitors` need: no Segment settings at all. */
+const env = (extra: Record<string, string | undefined> = {}) =>
+  cleanEnv({
+    DD_API_URL: emulators.datadog.url,
+    DD_API_KEY: emulators.datadog.apiKey,
+    DD_APP_KEY: emulators.datadog.appKey,
+    ...extra,
+  });
+
+const writes = (method: string, path: string) =>
+  emulators.datadog.assetWrites.filter((w) => w.method === method && w.path.startsWith(path)).length;
+
+type Summary = { action: string; id: string | number; name: string; url: string };
+
+describe("dashboard", () => {
+  it("creates one dashboard, finds it again (unchanged), then updates it in place", async () => {
+    const first = await runCli(["dashboard", "--json"], env());
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const created = (JSON.parse(first.stdout) as { dashboard: Summary }).dashboard;
+    expect(created).toMatchObject({ action: "created", name: "Segment Event Delivery" });
+    expect(created.url).toBe(`${emulators.datadog.url}/dashboard/${created.id}/segment-event-delivery`);
+
+    const second = await runCli(["dashboard", "--json"], env());
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual({ dashboard: { ...created, action: "unchanged" } });
+
+    // A changed setting (the success-rate threshold colours the key metric) updates the same one.
+    const third = await runCli(["dashboard", "--json", "--min-success-rate", "99.5%"], env());
+    expect(third.code).toBe(0);
+    expect((JSON.parse(third.stdout) as { dashboard: Summary }).dashboard).toMatchObject({
+      action: "updated",
+      id: created.id,
+    });
+    expect(writes("POST", "/api/v1/dashboard")).toBe(1);
+    expect(writes("PUT", `/api/v1/dashboard/${created.id}`)).toBe(1);
+    expect(emulators.datadog.dashboards.size).toBe(1);
+    expect(JSON.stringify([...emulators.datadog.dashboards.values()])).toContain('"value":99.5');
+  });
+
+  it("restores a dashboard someone edited by hand, and leaves an unmanaged one with the same title alone", async () => {
+    const first = await runCli(["dashboard", "--json", "--metric-prefix", PREFIX], env());
+    const { id } = (JSON.parse(first.stdout) as { dashboard: Summary }).dashboard;
+    expect(emulators.datadog.dashboards.get(String(id))?.title).toBe(`Segment Event Delivery (${PREFIX})`);
+    // Same title, no marker: not ours.
+    await fetch(`${emulators.datadog.url}/api/v1/dashboard`, {
+      method: "POST",
+      headers: { "DD-API-KEY": emulators.datadog.apiKey, "DD-APPLICATION-KEY": emulators.datadog.appKey },
+      body: JSON.stringify({ title: `Segment Event Delivery (${PREFIX})`, layout_type: "ordered", widgets: [] }),
+    });
+    const widgets = emulators.datadog.dashboards.get(String(id))?.widgets;
+    if (!Array.isArray(widgets)) throw new Error("expected the stored dashboard's widgets");
+    widgets.pop();
+    const again = await runCli(["dashboard", "--json", "--metric-prefix", PREFIX], env());
+    expect((JSON.parse(again.stdout) as { dashboard: Summary }).dashboard).toMatchObject({ action: "updated", id });
+    expect(emulators.datadog.dashboards.size).toBe(2);
+  });
+});
+
+describe("monitors", () => {
+  it("creates each monitor once, finds them again, and a changed threshold updates that monitor in place", async () => {
+    const args = ["monitors", "--json", "--notify", "@slack-segment"];
+    const first = await runCli(args, env());
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const created = (JSON.parse(first.stdout) as { monitors: Summary[] }).monitors;
+    expect(created.map((m) => m.action)).toEqual(Array(5).fill("created"));
+    expect(created[0]?.url).toBe(`${emulators.datadog.url}/monitors/${created[0]?.id}`);
+
+    const second = await runCli(args, env());
+    const again = (JSON.parse(second.stdout) as { monitors: Summary[] }).monitors;
+    expect(again).toEqual(created.map((m) => ({ ...m, action: "unchanged" })));
+
+    const third = await runCli([...args, "--max-p95", "30s"], env());
+    expect(third.code).toBe(0);
+    const changed = (JSON.parse(third.stdout) as { monitors: Summary[] }).monitors;
+    expect(changed.map((m) => m.action)).toEqual(["unchanged", "updated", "unchanged", "unchanged", "unchanged"]);
+    expect(changed.map((m) => m.id)).toEqual(created.map((m) => m.id));
+    expect(writes("POST", "/api/v1/monitor")).toBe(5);
+    expect(emulators.datadog.monitors.size).toBe(5);
+
+    // The update carried the whole options object: PUT replaces it (reference §5.6).
+    const put = emulators.datadog.assetWrites.find((w) => w.method === "PUT");
+    expect(put?.body).toMatchObject({
+      query: expect.stringMatching(/ > 30000$/),
+      options: { thresholds: { critical: 30000 }, evaluation_delay: 420, require_full_window: false },
+    });
+    const p95 = emulators.datadog.monitors.get(Number(created[1]?.id));
+    expect(p95).toMatchObject({ options: { thresholds: { critical: 30000 }, evaluation_delay: 420 } });
+    expect(String(p95?.message)).toMatch(/@slack-segment$/);
+    expect(p95?.tags).toContain("managed_by:segment-datadog-exporter");
+  });
+});
+
+describe("definitions against the exporter's series", () => {
+  async function definitions(prefix: string) {
+    const flags = ["--metric-prefix", prefix, "--events-group-by", "event_name,event_type"];
+    const dashboard = await runCli(["dashboard", "--dry-run", ...flags], cleanEnv());
+    const monitors = await runCli(["monitors", "--dry-run", ...flags], cleanEnv());
+    expect([dashboard.code, monitors.code, dashboard.stderr, monitors.stderr]).toEqual([0, 0, "", ""]);
+    const board = JSON.parse(dashboard.stdout) as Record<string, unknown>;
+    const list = JSON.parse(monitors.stdout) as Array<{ query: string }>;
+    expect(dashboardProblems(board)).toEqual([]);
+    return [...dashboardQueries(board), ...list.map((m) => m.query)];
+  }
+
+  it("--dry-run needs no key, sends nothing, and every query names a series the mapping emits (non-default prefix)", async () => {
+    const queries = await definitions(PREFIX);
+    expect(emulators.datadog.requests).toEqual([]);
+    const emitted = new Set([...mappedMetrics(PREFIX), `${PREFIX}.${FAILED_SERIES_SUFFIX}`]);
+    const used = queries.flatMap(metricsOfQuery);
+    expect(used.length).toBeGreaterThan(30);
+    for (const metric of used) expect(emitted, metric).toContain(metric);
+  });
+
+  it("after an export, every queried series has stored points (but the one issue #15 adds)", async () => {
+    const prefix = "demo_x";
+    const config = exportConfig(emulators, { prefix, usage: true, eventsGroupBy: ["eventName", "eventType"] });
+    await runExport(
+      config,
+      deps(() => Date.now()),
+    );
+    const stored = new Set(emulators.datadog.store.all().map((p) => p.metric));
+    const missing = [...new Set((await definitions(prefix)).flatMap(metricsOfQuery))].filter((m) => !stored.has(m));
+    // The only exception: <p>.delivery.failed (error details) is being added to the export in
+    // issue #15 by another engineer; remove this line when it lands. Nothing else may be missing.
+    expect(missing).toEqual([`${prefix}.${FAILED_SERIES_SUFFIX}`]);
+  });
+});
+
+describe("keys", () => {
+  it("no application key: exit 2, one line, nothing sent", async () => {
+    const result = await runCli(["monitors"], env({ DD_APP_KEY: undefined }));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/DD_APP_KEY is not set/);
+    expect(emulators.datadog.requests).toEqual([]);
+  });
+
+  it("a rejected application key: exit 3, one line, the key never printed", async () => {
+    const key = "wrong-app-key-4f1c9a";
+    for (const command of ["dashboard", "monitors"]) {
+      const result = await runCli([command], env({ DD_APP_KEY: key }));
+      expect(result.code).toBe(3);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(/rejected the keys \(HTTP 403\)/);
+      expect(result.stdout + result.stderr).not.toContain(key);
+    }
+    expect(emulators.datadog.dashboards.size + emulators.datadog.monitors.size).toBe(0);
+  });
+
+  it("an app key from --datadog-app-key-file; plain http refused for a remote host", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-keys-"));
+    const file = join(dir, "app-key");
+    writeFileSync(file, `${emulators.datadog.appKey}\n`);
+    const ok = await runCli(["dashboard", "--datadog-app-key-file", file], env({ DD_APP_KEY: undefined }));
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^created {3}Segment Event Delivery {2}http/);
+    const remote = await runCli(["dashboard"], env({ DD_API_URL: "http://datadog.example.com" }));
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(/plain http:\/\/ is refused/);
+  });
+});
+
+describe("--out", () => {
+  it("writes dashboard.json and one monitor template per file, and sends nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-out-"));
+    for (const command of ["dashboard", "monitors"]) {
+      const result = await runCli([command, "--out", dir], cleanEnv());
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe("");
+    }
+    const board = JSON.parse(readFileSync(join(dir, "dashboard.json"), "utf8")) as Record<string, unknown>;
+    expect(dashboardProblems(board)).toEqual([]);
+    const files = readdirSync(join(dir, "monitors"));
+    expect(files).toHaveLength(5);
+    for (const f of files) {
+      const template = JSON.parse(readFileSync(join(dir, "monitors", f), "utf8"));
+      expect(template).toMatchObject({ version: 2, title: expect.any(String), definition: { type: "query alert" } });
+      expect(template.description.length).toBeGreaterThan(10);
+    }
+    expect(emulators.datadog.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+// Shared by the dashboard and monitor tests: options with every feature on, the metric names the
+// mapping code really emits, and a walk of the client's deserialized models for keys it did not know.
+import { expect } from "vitest";
+import type { AssetOptions } from "../../src/dashboards/common.js";
+import { mapDeliverySummary } from "../../src/mapping/delivery.js";
+import { mapEventVolume } from "../../src/mapping/events.js";
+import { selfMetricPoints } from "../../src/mapping/self.js";
+import { mapUsage } from "../../src/mapping/usage.js";
+
+export const PREFIX = "acme.segment_x";
+
+export function assetOptions(over: Partial<AssetOptions> = {}): AssetOptions {
+  return {
+    prefix: PREFIX,
+    tags: ["team:growth", "env:prod"],
+    minSuccessRate: 0.999,
+    maxP95Ms: 30_000,
+    bucketMs: 300_000,
+    delayMs: 120_000,
+    eventsGroupBy: ["eventName", "eventType"],
+    notify: ["@slack-segment-alerts", "@pagerduty-data"],
+    ...over,
+  };
+}
+
+/** Every metric name the export's mapping code emits under `prefix`, by running it on minimal input. */
+export function mappedMetrics(prefix: string): Set<string> {
+  const names = new Set<string>();
+  const families = ["successes", "discarded", "expired", "retried", "time_to_success", "time_to_first_attempt"];
+  const delivery = mapDeliverySummary(
+    families.map((metricName) => ({
+      metricName,
+      total: 1,
+      breakdown: metricName.startsWith("time_to_")
+        ? [
+            { metricName: `${metricName}_average`, value: 1 },
+            { metricName: `${metricName}_p95`, value: 1 },
+          ]
+        : metricName === "successes"
+          ? [
+              { metricName: "successes_on_first_attempt", value: 1 },
+              { metricName: "successes_after_retry", value: 1 },
+            ]
+          : [],
+    })),
+    { prefix, timestamp: 0, intervalS: 300, tags: [] },
+  );
+  expect(delivery.warnings).toEqual([]);
+  const volume = mapEventVolume([{ tags: [], series: [{ time: "2026-01-01T00:00:00Z", count: 1 }] }], {
+    prefix,
+    bucketMs: 300_000,
+    wanted: () => true,
+  });
+  const row = {
+    anonymous: 1,
+    anonymousIdentified: 1,
+    identified: 1,
+    neverIdentified: 1,
+    timestamp: "2026-01-01T00:00:00Z",
+  };
+  const usage = mapUsage(
+    {
+      sourceMtu: [],
+      workspaceMtu: [row],
+      sourceCalls: [],
+      workspaceCalls: [{ apiCalls: 1, timestamp: row.timestamp }],
+    },
+    { prefix, workspaceSlug: "w", sources: new Map(), tags: [], timestamp: 0 },
+  );
+  const self = selfMetricPoints({
+    prefix,
+    tags: [],
+    command: "export",
+    timestamp: 0,
+    durationS: 1,
+    segmentCalls: new Map([["delivery-metrics 200", 1]]),
+    pointsSubmitted: 1,
+    workspaces: [{ slug: "w", exported: 1, reread: 0, missed: 0, failed: 0, lagS: 1 }],
+  });
+  for (const p of [...delivery.points, ...volume, ...usage, ...self]) names.add(p.metric);
+  return names;
+}
+
+/** Paths of keys a deserialized client model kept as additionalProperties or could not parse. */
+export function unknownKeys(model: unknown, path = "$"): string[] {
+  if (Array.isArray(model)) return model.flatMap((m, i) => unknownKeys(m, `${path}[${i}]`));
+  if (typeof model !== "object" || model === null) return [];
+  const obj = model as Record<string, unknown>;
+  if (obj.constructor?.name === "UnparsedObject") return [`${path} (unparsed)`];
+  const extra = obj.additionalProperties as Record<string, unknown> | undefined;
+  const found = extra ? Object.keys(extra).map((k) => `${path}.${k}`) : [];
+  for (const [k, v] of Object.entries(obj))
+    if (k !== "additionalProperties") found.push(...unknownKeys(v, `${path}.${k}`));
+  return found;
+}
