@@ -2,23 +2,10 @@
 // human line on a terminal. Every line passes through the secret scrubber, so a token can't
 // leak through a message, a nested field or an upstream error text. Stacks only at debug/trace.
 import pino, { type Logger } from "pino";
+import { REDACTED, scrub } from "./secrets.js";
 import { printable } from "./text.js";
 
-const secrets = new Set<string>();
-const REDACTED = "[REDACTED]";
-
-/** Registers a secret value (token, API key) so no output of this process ever contains it. */
-export function registerSecret(value: string | undefined): void {
-  // Every length: a short (test or mistyped) token is still a secret. Redacting an ordinary word
-  // that happens to equal it is the lesser harm.
-  if (value) secrets.add(value);
-}
-
-export function scrub(text: string): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-  return out;
-}
+export { REDACTED, registerSecret, scrub } from "./secrets.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];

@@ -1,17 +1,11 @@
 // `backfill --from T --to T`: a one-off historical export, resumable, with progress.
 import type { Command } from "commander";
-import { type BackfillFlags, resolveBackfill } from "../config/settings.js";
-import { createLogger } from "../log.js";
-import { runBackfill } from "../run/backfill.js";
-import { stopOnSignals } from "../run/signals.js";
+import type { BackfillFlags } from "../config/settings.js";
 import { exportFailure } from "./export.js";
 import { addRunOptions, addScheduleOptions } from "./options.js";
-import { createProgress } from "./progress.js";
 
-export function registerBackfill(program: Command): void {
-  const cmd = program
-    .command("backfill")
-    .summary("export a past window once, chunked to Segment's limits, resumable")
+export function registerBackfill(cmd: Command): void {
+  cmd
     .description(
       "Exports every bucket of [--from, --to) for every connection and the event volume, oldest first, with the finest granularity each bucket's age allows and requests chunked to the maximum ranges. Progress is checkpointed: after Ctrl-C or a crash, run the same command again to continue. Shares the lock with export. Points older than 1h need Historical Metrics Ingestion in Datadog and --historical.",
     )
@@ -29,6 +23,12 @@ Examples:
   segment-datadog-exporter backfill --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z --historical --json`,
   );
   cmd.action(async (flags: BackfillFlags) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveBackfill } = await import("../config/settings.js");
+    const { createLogger } = await import("../log.js");
+    const { runBackfill } = await import("../run/backfill.js");
+    const { stopOnSignals } = await import("../run/signals.js");
+    const { createProgress } = await import("./progress.js");
     const config = resolveBackfill(flags, process.env, Date.now());
     const logger = createLogger({ level: config.logLevel });
     const progress = createProgress(flags.json ? "none" : process.stderr.isTTY ? "bar" : "lines", "backfill");

@@ -1,23 +1,18 @@
 // `check`: a CI smoke check of a (test) workspace → exit 0 when every threshold holds, 5 when not.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { type CheckFlags, resolveCheck } from "../config/settings.js";
+import type { CheckFlags } from "../config/settings.js";
 import { formatDuration } from "../config/time.js";
 import { PartialFailureError, ThresholdError, UsageError } from "../errors.js";
-import { createLogger } from "../log.js";
 import { sparkline } from "../mapping/thresholds.js";
-import { runCheck } from "../run/check.js";
-import { submitCheckedWindow } from "../run/check-submit.js";
 import { junitXml } from "./junit.js";
 import { addRunOptions } from "./options.js";
 import { renderTable } from "./table.js";
 
 const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
 
-export function registerCheck(program: Command): void {
-  const cmd = program
-    .command("check")
-    .summary("CI smoke check: credentials, reachability, thresholds → exit code")
+export function registerCheck(cmd: Command): void {
+  cmd
     .description(
       "Verifies the Segment token and the Datadog API key (each named if it fails: exit 3), lists the connections, reads exactly [now − window, now) and evaluates the thresholds per connection and per source. Exit 0 when all hold, 5 when one fails.",
     )
@@ -38,6 +33,11 @@ Examples:
   segment-datadog-exporter check --window 30m --junit reports/segment.xml --json > check.json`,
   );
   cmd.action(async (flags: CheckFlags) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveCheck } = await import("../config/settings.js");
+    const { createLogger } = await import("../log.js");
+    const { runCheck } = await import("../run/check.js");
+    const { submitCheckedWindow } = await import("../run/check-submit.js");
     const now = Date.now();
     const config = resolveCheck(flags, process.env, now);
     const logger = createLogger({ level: config.logLevel });

@@ -1,21 +1,13 @@
 // `dashboard`: create or update the Segment Event Delivery dashboard (design §5).
 import type { Command } from "commander";
-import { type AssetFlags, resolveAssets } from "../config/settings.js";
-import { dashboardAsset } from "../dashboards/assets.js";
-import { buildDashboard } from "../dashboards/dashboard.js";
-import { dashboardProblems } from "../dashboards/validate.js";
-import { AssetError, DatadogAssets } from "../datadog/assets.js";
+import type { AssetFlags } from "../config/settings.js";
 import { PartialFailureError } from "../errors.js";
-import { createLogger } from "../log.js";
 import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
 
-export function registerDashboard(program: Command): void {
-  const cmd = program
-    .command("dashboard")
-    .summary("create or update the Segment Event Delivery dashboard in Datadog")
-    .description(
-      "Creates the 'Segment Event Delivery' dashboard (with a non-default --metric-prefix: 'Segment Event Delivery (<prefix>)'), or updates the one an earlier run created: it is found by its title and the description marker 'managed by segment-datadog-exporter'. Needs DD_API_KEY and DD_APP_KEY, unless --dry-run or --out.",
-    );
+export function registerDashboard(cmd: Command): void {
+  cmd.description(
+    "Creates the 'Segment Event Delivery' dashboard (with a non-default --metric-prefix: 'Segment Event Delivery (<prefix>)'), or updates the one an earlier run created: it is found by its title and the description marker 'managed by segment-datadog-exporter'. Needs DD_API_KEY and DD_APP_KEY, unless --dry-run or --out.",
+  );
   addAssetOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -26,6 +18,13 @@ Examples:
   segment-datadog-exporter dashboard --out datadog/                   # for Terraform's datadog_dashboard_json`,
   );
   cmd.action(async (flags: AssetFlags) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveAssets } = await import("../config/settings.js");
+    const { dashboardAsset } = await import("../dashboards/assets.js");
+    const { buildDashboard } = await import("../dashboards/dashboard.js");
+    const { dashboardProblems } = await import("../dashboards/validate.js");
+    const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
+    const { createLogger } = await import("../log.js");
     const config = resolveAssets(flags, process.env);
     const dashboard = buildDashboard(assetOptionsOf(config));
     const problems = dashboardProblems(dashboard);

@@ -4,31 +4,26 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import {
-  DEFAULT_DD_SITE,
-  DEFAULT_PREFIX,
-  type ExportConfig,
-  parseLogLevel,
-  resolveSchedule,
-} from "../config/settings.js";
-import { startEmulators } from "../emulator/index.js";
-import { checkDelivery, checkEventVolume, checkUsage } from "../emulator/verify.js";
-import { createLogger } from "../log.js";
+import type { ExportConfig } from "../config/settings.js";
+import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
-import { runExport } from "../run/export.js";
 import { renderTable } from "./table.js";
 
-export function registerDemo(program: Command): void {
-  program
-    .command("demo")
-    .summary("run export end to end against the embedded emulators (no credentials)")
+export function registerDemo(cmd: Command): void {
+  cmd
     .description(
       "Starts a local Segment Public API emulator and a local Datadog intake emulator on loopback, runs `export` against them with a fresh state file, prints what was exported, and checks every stored point against the Segment emulator's ground truth.",
     )
     .option("--json", "print one JSON document instead of tables")
     .option("--log-level <level>", "log level of the export run (default warn)")
     .action(async (flags: { json?: boolean; logLevel?: string }) => {
+      // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+      const { DEFAULT_DD_SITE, parseLogLevel, resolveSchedule } = await import("../config/settings.js");
+      const { startEmulators } = await import("../emulator/index.js");
+      const { checkDelivery, checkEventVolume, checkUsage } = await import("../emulator/verify.js");
+      const { createLogger } = await import("../log.js");
+      const { runExport } = await import("../run/export.js");
       // Validated before the emulators start: a bad level is exit 2 like everywhere else.
       const logLevel = parseLogLevel(
         flags.logLevel === undefined ? undefined : { value: flags.logLevel, from: "--log-level" },

@@ -1,17 +1,11 @@
 // `destinations`: what the exporter sees — sources and their connected destinations, per workspace.
 import type { Command } from "commander";
-import { type CommonFlags, resolveCommon } from "../config/settings.js";
-import { createLogger } from "../log.js";
-import { discover } from "../run/discover.js";
-import { RateBudget } from "../segment/budget.js";
-import { SegmentHttp } from "../segment/http.js";
+import type { CommonFlags } from "../config/settings.js";
 import { addSegmentOptions } from "./options.js";
 import { renderTable } from "./table.js";
 
-export function registerDestinations(program: Command): void {
-  const cmd = program
-    .command("destinations")
-    .summary("list sources and their connected destinations")
+export function registerDestinations(cmd: Command): void {
+  cmd
     .description(
       "Lists every source of each workspace (or those selected with --source or the config file) and the destinations connected to it, as a table, or as one JSON document with --json. Disabled ones are listed too; export skips them.",
     )
@@ -25,6 +19,12 @@ export function registerDestinations(program: Command): void {
     "\nExample:\n  SEGMENT_TOKEN=… segment-datadog-exporter destinations --json | jq '.workspaces[].sources[].slug'",
   );
   cmd.action(async (flags: CommonFlags & { json?: boolean }) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveCommon } = await import("../config/settings.js");
+    const { createLogger } = await import("../log.js");
+    const { discover } = await import("../run/discover.js");
+    const { RateBudget } = await import("../segment/budget.js");
+    const { SegmentHttp } = await import("../segment/http.js");
     const config = resolveCommon(flags, process.env, "unused");
     const logger = createLogger({ level: config.logLevel });
     const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
@@ -32,7 +32,9 @@ export function registerDestinations(program: Command): void {
       (w) => new SegmentHttp({ budget, baseUrl: w.apiUrl, token: w.token, logger, timeoutMs: config.requestTimeoutMs }),
     );
     try {
-      const found = await Promise.all(config.workspaces.map((w, i) => discover(clients[i] as SegmentHttp, w, logger)));
+      const found = await Promise.all(
+        config.workspaces.map((w, i) => discover(clients[i] as InstanceType<typeof SegmentHttp>, w, logger)),
+      );
       const workspaces = found.map((f) => ({
         workspace: f.workspace,
         exportedConnections: f.active.length,

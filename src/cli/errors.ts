@@ -1,7 +1,7 @@
 // Turns any failure into one stderr line and a documented exit code (design §5).
 import { CommanderError } from "commander";
 import { ExitCode, ExporterError, exitCodeOf, oneLine } from "../errors.js";
-import { scrub } from "../log.js";
+import { scrub } from "../secrets.js";
 import { printable } from "../text.js";
 
 export const PROGRAM = "segment-datadog-exporter";

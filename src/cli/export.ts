@@ -1,11 +1,10 @@
 // `export`: the cron job.
 import type { Command } from "commander";
-import { DEFAULT_EXPORT_MAX_DURATION, type ExportFlags, resolveExport } from "../config/settings.js";
+import { DEFAULT_EXPORT_MAX_DURATION } from "../config/defaults.js";
+import type { ExportFlags } from "../config/settings.js";
 import { formatDuration } from "../config/time.js";
 import { PartialFailureError } from "../errors.js";
-import { createLogger } from "../log.js";
-import { type ExportSummary, runExport } from "../run/export.js";
-import { stopOnSignals } from "../run/signals.js";
+import type { ExportSummary } from "../run/export.js";
 import { addRunOptions, addScheduleOptions } from "./options.js";
 
 export function exportFailure(
@@ -22,10 +21,8 @@ export function exportFailure(
   return new PartialFailureError(`${parts.join(" and ")}; they stay pending for ${resume}${first}`);
 }
 
-export function registerExport(program: Command): void {
-  const cmd = program
-    .command("export")
-    .summary("the cron job: export new and re-read buckets since the checkpoint")
+export function registerExport(cmd: Command): void {
+  cmd
     .description(
       "Reads delivery metrics of every source→destination connection and the workspace's event volume for each bucket that is due (first read after --delay, re-read at each --reread age), submits them to Datadog and advances the checkpoint only for what Datadog accepted. Run it from cron every few minutes.",
     )
@@ -49,6 +46,11 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
 4 some buckets failed or were not reached (they stay pending), 6 another run holds the lock.`,
   );
   cmd.action(async (flags: ExportFlags) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveExport } = await import("../config/settings.js");
+    const { createLogger } = await import("../log.js");
+    const { runExport } = await import("../run/export.js");
+    const { stopOnSignals } = await import("../run/signals.js");
     const config = resolveExport(flags, process.env);
     const logger = createLogger({ level: config.logLevel });
     const stop = stopOnSignals();

@@ -2,19 +2,67 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { ExitCode } from "../errors.js";
-import { registerBackfill } from "./backfill.js";
-import { registerCheck } from "./check.js";
-import { registerDashboard } from "./dashboard.js";
-import { registerDemo } from "./demo.js";
-import { registerDestinations } from "./destinations.js";
 import { describeFailure, PROGRAM } from "./errors.js";
-import { registerExport } from "./export.js";
-import { registerMonitors } from "./monitors.js";
-import { registerSandbox } from "./sandbox.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
-export function buildProgram(): Command {
+/**
+ * The commands, in the order `--help` lists them. Only the command being run is loaded (with its
+ * options, help and dependencies); the others stay a name and a summary. `--help`, a usage error or
+ * a quick command therefore never pays for the emulators, the Datadog client or zod schemas it
+ * does not use (issue #14: cold start).
+ */
+const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promise<(cmd: Command) => void> }> = [
+  {
+    name: "export",
+    summary: "the cron job: export new and re-read buckets since the checkpoint",
+    load: async () => (await import("./export.js")).registerExport,
+  },
+  {
+    name: "backfill",
+    summary: "export a past window once, chunked to Segment's limits, resumable",
+    load: async () => (await import("./backfill.js")).registerBackfill,
+  },
+  {
+    name: "destinations",
+    summary: "list sources and their connected destinations",
+    load: async () => (await import("./destinations.js")).registerDestinations,
+  },
+  {
+    name: "check",
+    summary: "CI smoke check: credentials, reachability, thresholds → exit code",
+    load: async () => (await import("./check.js")).registerCheck,
+  },
+  {
+    name: "demo",
+    summary: "run export end to end against the embedded emulators (no credentials)",
+    load: async () => (await import("./demo.js")).registerDemo,
+  },
+  {
+    name: "sandbox",
+    summary: "start both emulators and print settings to point the CLI at them",
+    load: async () => (await import("./sandbox.js")).registerSandbox,
+  },
+  {
+    name: "dashboard",
+    summary: "create or update the Segment Event Delivery dashboard in Datadog",
+    load: async () => (await import("./dashboard.js")).registerDashboard,
+  },
+  {
+    name: "monitors",
+    summary: "create or update the recommended monitors in Datadog",
+    load: async () => (await import("./monitors.js")).registerMonitors,
+  },
+];
+
+/** The command named on the command line (`help <command>` included), if any. */
+function commandNamed(args: readonly string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith("-"));
+  const first = words[0] === "help" ? words[1] : words[0];
+  return COMMANDS.some((c) => c.name === first) ? first : undefined;
+}
+
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command(PROGRAM)
     .version(version)
     .description(
@@ -28,14 +76,11 @@ Quick start (no credentials): ${PROGRAM} demo
 Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_APP_KEY, DD_SITE, …), then defaults.
 Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
     );
-  registerExport(program);
-  registerBackfill(program);
-  registerDestinations(program);
-  registerCheck(program);
-  registerDemo(program);
-  registerSandbox(program);
-  registerDashboard(program);
-  registerMonitors(program);
+  const wanted = commandNamed(args);
+  for (const entry of COMMANDS) {
+    const cmd = program.command(entry.name).summary(entry.summary);
+    if (entry.name === wanted) (await entry.load())(cmd);
+  }
   // Every command: no help dump after errors, and errors come back to us instead of process.exit.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride().configureOutput({ outputError: () => {} });
@@ -52,7 +97,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ExitCode.usage;
   }
   try {
-    await buildProgram().parseAsync([...argv]);
+    await (await buildProgram(args)).parseAsync([...argv]);
     return ExitCode.ok;
   } catch (error) {
     const failure = describeFailure(error, args.includes("debug") || args.includes("trace"));

@@ -1,19 +1,13 @@
 // `monitors`: create or update the recommended monitors (design §5).
 import type { Command } from "commander";
-import { type AssetFlags, resolveAssets } from "../config/settings.js";
-import { monitorAssets } from "../dashboards/assets.js";
-import { buildMonitors } from "../dashboards/monitors.js";
-import { AssetError, DatadogAssets } from "../datadog/assets.js";
+import type { AssetFlags } from "../config/settings.js";
 import { PartialFailureError } from "../errors.js";
-import { createLogger } from "../log.js";
 import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function registerMonitors(program: Command): void {
-  const cmd = program
-    .command("monitors")
-    .summary("create or update the recommended monitors in Datadog")
+export function registerMonitors(cmd: Command): void {
+  cmd
     .description(
       "Creates or updates five monitors: success rate per connection below --min-success-rate, p95 time to success per connection above --max-p95, exporter stopped (no heartbeat), exporter lagging, buckets missed. They carry the tag managed_by:segment-datadog-exporter and are found again by it and their name, so a changed threshold updates the same monitor. Needs DD_API_KEY and DD_APP_KEY, unless --dry-run or --out.",
     )
@@ -28,6 +22,12 @@ Examples:
   segment-datadog-exporter monitors --out datadog/                    # one monitor template per file`,
   );
   cmd.action(async (flags: AssetFlags) => {
+    // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+    const { resolveAssets } = await import("../config/settings.js");
+    const { monitorAssets } = await import("../dashboards/assets.js");
+    const { buildMonitors } = await import("../dashboards/monitors.js");
+    const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
+    const { createLogger } = await import("../log.js");
     const config = resolveAssets(flags, process.env);
     const options = assetOptionsOf(config);
     const monitors = buildMonitors(options);

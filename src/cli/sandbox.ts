@@ -1,8 +1,7 @@
 // `sandbox`: both emulators on loopback until SIGINT/SIGTERM, with ready-to-paste settings.
 import type { Command } from "commander";
-import { DEFAULT_PREFIX } from "../config/settings.js";
-import { startEmulators } from "../emulator/index.js";
 import { UsageError } from "../errors.js";
+import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 
 function port(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -12,10 +11,8 @@ function port(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
-export function registerSandbox(program: Command): void {
-  program
-    .command("sandbox")
-    .summary("start both emulators and print settings to point the CLI at them")
+export function registerSandbox(cmd: Command): void {
+  cmd
     .description(
       "Starts the Segment Public API emulator and the Datadog intake emulator on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL, DD_API_KEY and DD_APP_KEY (for `dashboard` and `monitors`) on stdout. Runs until Ctrl-C (SIGINT) or SIGTERM. Stored points can be inspected at $DD_API_URL/_emulator/series.",
     )
@@ -27,6 +24,8 @@ export function registerSandbox(program: Command): void {
       '\nExample:\n  eval "$(segment-datadog-exporter sandbox &)"   # or copy the printed lines into another shell',
     )
     .action(async (flags: { segmentPort?: string; datadogPort?: string; historical?: boolean }) => {
+      // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
+      const { startEmulators } = await import("../emulator/index.js");
       const segmentPort = port(flags.segmentPort, "--segment-port");
       const datadogPort = port(flags.datadogPort, "--datadog-port");
       const emulators = await startEmulators({

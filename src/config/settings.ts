@@ -14,6 +14,7 @@ import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
 import { MAX_WAIT_MS } from "../segment/waits.js";
 import { resolveDatadog } from "./datadog.js";
+import { DEFAULT_EXPORT_MAX_DURATION } from "./defaults.js";
 import type { Env } from "./env.js";
 import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
@@ -38,6 +39,7 @@ import { parseMetricPrefix, parsePositiveInt, parseTags, pick, type Raw, splitLi
 import { resolveWorkspaces } from "./workspaces.js";
 
 export { DEFAULT_DD_SITE } from "./datadog.js";
+export { DEFAULT_EXPORT_MAX_DURATION } from "./defaults.js";
 export { DEFAULT_BUCKET, DEFAULT_DELAY, DEFAULT_REREAD, DEFAULT_REREAD_HISTORICAL } from "./schedule.js";
 export type * from "./types.js";
 export { DEFAULT_SEGMENT_URL, EU_SEGMENT_URL } from "./workspaces.js";
@@ -189,9 +191,6 @@ const EVENT_GROUPS: Record<string, EventGroup> = {
   eventtype: "eventType",
   event_type: "eventType",
 };
-
-/** Design §5: `export` is a cron job and must end before the next tick; backfill has no default. */
-export const DEFAULT_EXPORT_MAX_DURATION = "10m";
 
 /** `--events-group-by` / `export.eventsGroupBy`: what event volume is split by. */
 function eventsGroupByOf(inputs: Inputs<ExportFlags>): EventGroup[] {
