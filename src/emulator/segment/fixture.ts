@@ -36,6 +36,8 @@ export interface WorkspaceFixture {
   sources: FixtureSource[];
   destinations: FixtureDestination[];
   seed: number;
+  /** False: the workspace's token may not use Delivery Overview (every step answers 403). Default true. */
+  deliveryOverview?: boolean;
 }
 
 export const DEFAULT_SEED = 42;

@@ -1,3 +1,4 @@
+export { DELIVERY_OVERVIEW_STEPS, type DeliveryOverviewStep } from "./delivery-overview.js";
 export { SEGMENT_FAULTS, type SegmentFault } from "./fault-bodies.js";
 export {
   type CatalogRef,
@@ -27,7 +28,9 @@ export {
   createTruth,
   DEFAULT_MAX_RETRY_DELAY_MS,
   type DeliverySummary,
+  DISCARD_REASONS,
   type EventKind,
+  type FailedCount,
   MINUTE_MS,
   SegmentTruth,
   type TruthOptions,

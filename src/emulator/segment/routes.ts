@@ -27,6 +27,8 @@ export interface HandlerContext {
   /** The data clock. */
   now: number;
   headers: Record<string, string | string[] | undefined>;
+  /** False when the workspace's token may not use Delivery Overview (it then answers 403). */
+  deliveryOverviewAllowed: boolean;
   /** Status of a successful reply; only /echo?statusCode=2xx changes it. */
   status: number;
 }
