@@ -115,7 +115,8 @@ export function deliveryOverview(step: DeliveryOverviewStep): Handler {
       if (!spec.filters.includes(key))
         throw validationError(`filter.${key}`, `filter keys must be among ${spec.filters.join(", ")}, got "${key}"`);
     }
-    const page = pageRequest(q);
+    const asked = pageRequest(q);
+    const page = { ...asked, count: Math.min(asked.count, ctx.pageCap ?? asked.count) };
     const source = ctx.truth.source(sourceId);
     if (!source) throw notFound(`Source with id '${sourceId}' not found.`);
     let dest: FixtureDestination | undefined;

@@ -29,6 +29,8 @@ export interface HandlerContext {
   headers: Record<string, string | string[] | undefined>;
   /** False when the workspace's token may not use Delivery Overview (it then answers 403). */
   deliveryOverviewAllowed: boolean;
+  /** Largest page a Delivery Overview answer serves, below the count asked for. */
+  pageCap?: number;
   /** Status of a successful reply; only /echo?statusCode=2xx changes it. */
   status: number;
 }

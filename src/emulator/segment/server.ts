@@ -42,6 +42,8 @@ export interface SegmentEmulatorOptions {
   faultRetryMs?: number;
   /** False: Delivery Overview answers 403, as for a token without access. Default: the fixture's `deliveryOverview`, else true. */
   deliveryOverview?: boolean;
+  /** Serve at most this many Delivery Overview entries per page, whatever the count asked (clients must follow `next`). */
+  deliveryOverviewPageCap?: number;
 }
 
 export interface SegmentRequestLog {
@@ -205,6 +207,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       now: now(),
       headers: req.headers,
       deliveryOverviewAllowed,
+      ...(options.deliveryOverviewPageCap === undefined ? {} : { pageCap: options.deliveryOverviewPageCap }),
       status: 200,
     };
     try {
