@@ -67,6 +67,7 @@ export const configFileSchema = z.strictObject({
       eventVolume: z.boolean().optional(),
       eventsGroupBy: z.union([nonEmpty, stringList]).optional(),
       usage: z.boolean().optional(),
+      errorDetails: z.boolean().optional(),
     })
     .optional(),
   check: z

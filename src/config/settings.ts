@@ -186,7 +186,8 @@ function runOptionsOf(inputs: Inputs<ExportFlags>): RunOptions {
   });
   const eventVolume = flags.eventVolume !== false && file.export?.eventVolume !== false;
   const usage = flags.usage !== false && file.export?.usage !== false;
-  return { maxDurationMs, eventVolume, usage, eventsGroupBy: [...new Set(eventsGroupBy)] };
+  const errorDetails = flags.errorDetails !== false && file.export?.errorDetails !== false;
+  return { maxDurationMs, eventVolume, usage, eventsGroupBy: [...new Set(eventsGroupBy)], errorDetails };
 }
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
@@ -266,5 +267,6 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     junit: flags.junit,
     submit: flags.submit === true,
     historical: flags.historical === true || inputs.file.export?.historical === true,
+    errorDetails: flags.errorDetails !== false && inputs.file.export?.errorDetails !== false,
   };
 }

@@ -1,0 +1,62 @@
+// Error details of one workspace (design §5): failed deliveries by reason, read from Delivery
+// Overview per connection. A token that may not use Delivery Overview gets one warning per run and
+// no error details; everything else the run decides as if error details were off.
+import type { Logger } from "pino";
+import { CredentialError, UpstreamError } from "../errors.js";
+import type { Granularity } from "../plan/limits.js";
+import { getFailedDelivery, type OverviewSeries } from "../segment/delivery-overview.js";
+import type { SegmentHttp } from "../segment/http.js";
+
+/**
+ * 403, and 404 for a connection discovery has just listed, mean the endpoint is not available to
+ * this token (design §5). A 401 here counts too: the same token was accepted by `GET /` moments ago,
+ * so it is this endpoint refusing it, and the summary reads will report a revoked token on their own.
+ */
+export function notPermitted(error: unknown): boolean {
+  return error instanceof CredentialError || (error instanceof UpstreamError && error.details.status === 404);
+}
+
+export class WorkspaceErrorDetails {
+  private unavailable = false;
+
+  constructor(
+    private readonly http: SegmentHttp,
+    private readonly workspace: string,
+    private readonly logger: Logger,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** Whether this run still reads error details for the workspace. */
+  get active(): boolean {
+    return this.enabled && !this.unavailable;
+  }
+
+  /** The connection's failed deliveries by reason, or undefined when error details are off or unavailable. */
+  async read(args: {
+    sourceId: string;
+    destinationId: string;
+    start: number;
+    end: number;
+    granularity: Granularity;
+  }): Promise<OverviewSeries | undefined> {
+    if (!this.active) return undefined;
+    try {
+      return await getFailedDelivery(this.http, args);
+    } catch (error) {
+      if (!notPermitted(error)) throw error;
+      if (!this.unavailable) {
+        this.unavailable = true;
+        this.logger.warn(
+          { workspace: this.workspace },
+          `Delivery Overview answered ${statusOf(error)} for workspace ${this.workspace}: its token may not read it, so the run has no error details for it. Grant the token access to Delivery Overview, or pass --no-error-details`,
+        );
+      }
+      return undefined;
+    }
+  }
+}
+
+function statusOf(error: unknown): string {
+  if (error instanceof UpstreamError && error.details.status !== undefined) return `HTTP ${error.details.status}`;
+  return /HTTP \d{3}/.exec((error as Error).message)?.[0] ?? "a refusal";
+}
