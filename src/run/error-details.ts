@@ -3,7 +3,10 @@
 // no error details; everything else the run decides as if error details were off.
 import type { Logger } from "pino";
 import { CredentialError, UpstreamError } from "../errors.js";
+import { mapFailures } from "../mapping/failures.js";
+import type { MetricPoint } from "../mapping/types.js";
 import type { Granularity } from "../plan/limits.js";
+import { planOverviewWindows } from "../plan/overview-windows.js";
 import { getFailedDelivery, type OverviewSeries } from "../segment/delivery-overview.js";
 import type { SegmentHttp } from "../segment/http.js";
 
@@ -53,6 +56,41 @@ export class WorkspaceErrorDetails {
       }
       return undefined;
     }
+  }
+
+  /**
+   * `<p>.delivery.failed` points of one connection for the buckets a run reads (first reads and
+   * re-reads together): one request sequence over the planned windows, never one per bucket.
+   * Undefined when error details are off or unavailable; `unreachable` lists buckets no Delivery
+   * Overview granularity can serve any more, for the run to report.
+   */
+  async readBuckets(args: {
+    sourceId: string;
+    destinationId: string;
+    buckets: readonly number[];
+    bucketMs: number;
+    now: number;
+    prefix: string;
+    tags: readonly string[];
+  }): Promise<{ points: MetricPoint[]; unreachable: number[] } | undefined> {
+    const plan = planOverviewWindows(args.buckets, args.bucketMs, args.now);
+    const points: MetricPoint[] = [];
+    for (const w of plan.windows) {
+      const series = await this.read({ ...args, start: w.start, end: w.end, granularity: w.granularity });
+      if (!series) return undefined;
+      points.push(
+        ...mapFailures(series.dataset, {
+          prefix: args.prefix,
+          bucketMs: args.bucketMs,
+          buckets: w.buckets,
+          tags: args.tags,
+        }),
+      );
+    }
+    // Another connection's read may have found the endpoint closed meanwhile: the workspace then has
+    // no error details this run at all, rather than some connections' and not others'.
+    if (!this.active) return undefined;
+    return { points, unreachable: plan.unreachable };
   }
 }
 

@@ -18,6 +18,9 @@ const STEPS = {
 
 export type OverviewStep = keyof typeof STEPS;
 
+/** Past this many pages a pagination is taken to be looping (design §5). */
+export const MAX_PAGES = 10_000;
+
 export interface OverviewRequest {
   sourceId: string;
   /** Required by per-connection steps. */
@@ -44,6 +47,7 @@ export async function readOverviewStep(
   if (STEPS[step].perConnection && !req.destinationId) throw new Error(`${path} needs a destination id`);
   // Arrays as the official TypeScript SDK puts them on the wire (`groupBy%5B0%5D=…`, reference §2.4).
   const groupBy = Object.fromEntries((req.groupBy ?? []).map((g, i) => [`groupBy[${i}]`, g]));
+  let pages = 0;
   const dataset = await collectPages(
     http,
     path,
@@ -58,11 +62,12 @@ export async function readOverviewStep(
     deliveryOverviewData,
     DELIVERY_OVERVIEW_ENDPOINT,
     (data) => {
-      // An empty page that still points further would page forever (design §5).
-      if (data.dataset.length === 0 && data.pagination.next) {
-        throw new UpstreamError(`Segment GET ${path} answered an empty page that still has a next cursor`, {
-          retryable: false,
-        });
+      // An empty page that still points further, or endless distinct cursors, would page forever (design §5).
+      pages += 1;
+      if (data.pagination.next && (data.dataset.length === 0 || pages >= MAX_PAGES)) {
+        const what =
+          data.dataset.length === 0 ? "an empty page that still has a next cursor" : `over ${MAX_PAGES} pages`;
+        throw new UpstreamError(`Segment GET ${path} answered ${what}; stopping to avoid a loop`, { retryable: false });
       }
       return { items: data.dataset, next: data.pagination.next };
     },

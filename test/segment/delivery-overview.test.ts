@@ -1,6 +1,7 @@
 // The Delivery Overview client over real HTTP against the emulator: what crosses the wire, pages
 // followed to the end, the ground truth under faults, and the errors a caller has to tell apart.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { listen, sendJson } from "../../src/emulator/http.js";
 import { demoFixture } from "../../src/emulator/segment/fixture.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
 import { CredentialError, UpstreamError } from "../../src/errors.js";
@@ -133,5 +134,29 @@ describe("getFailedDelivery", () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.message).toMatch(/answered HTTP 422: ValidationFailure: .* \(field endTime\)$/);
     expect(emulator.deliveryOverviewRequests()).toBe(1);
+  });
+
+  it("stops on an empty page that still has a next cursor instead of paging forever", async () => {
+    let served = 0;
+    const server = await listen((_req, res) => {
+      served++;
+      sendJson(res, 200, {
+        data: {
+          total: 0,
+          dataset: [],
+          pagination: { current: "MA==", next: Buffer.from(String(served)).toString("base64") },
+        },
+      });
+    });
+    const own = new SegmentHttp({ baseUrl: server.url, token: "t-0000000000000000", logger: silentLogger, retries: 0 });
+    try {
+      const error = await getFailedDelivery(own, args({ sourceId: "s", destinationId: "d" })).catch((e) => e);
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error.message).toMatch(/empty page that still has a next cursor/);
+      expect(served).toBe(1);
+    } finally {
+      await own.close();
+      await server.close();
+    }
   });
 });
