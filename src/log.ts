@@ -2,6 +2,7 @@
 // human line on a terminal. Every line passes through the secret scrubber, so a token can't
 // leak through a message, a nested field or an upstream error text. Stacks only at debug/trace.
 import pino, { type Logger } from "pino";
+import { terminalSafe } from "./terminal.js";
 
 const secrets = new Set<string>();
 const REDACTED = "[REDACTED]";
@@ -37,7 +38,8 @@ function prettyLine(json: string): string {
     const fields = Object.entries(rest)
       .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ");
-    return `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}\n`;
+    // Messages and fields carry names from the network; on a terminal they must not act as controls.
+    return `${terminalSafe(`${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}`)}\n`;
   } catch {
     return json;
   }
