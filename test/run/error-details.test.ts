@@ -2,9 +2,14 @@
 // held against the emulator's ground truth (and against the summary's discarded), under faults.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HOUR, MINUTE } from "../../src/config/time.js";
+import { DatadogSink } from "../../src/datadog/sink.js";
+import { startDatadogEmulator } from "../../src/emulator/datadog/server.js";
+import type { DatadogEmulator } from "../../src/emulator/datadog/types.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
+import { checkFailures } from "../../src/emulator/verify.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { connectionTags } from "../../src/mapping/tags.js";
+import type { MetricPoint } from "../../src/mapping/types.js";
 import { WorkspaceErrorDetails } from "../../src/run/error-details.js";
 import { SegmentHttp } from "../../src/segment/http.js";
 
@@ -14,10 +19,12 @@ const LAST = Math.floor(NOW / B) * B - B; // newest complete bucket
 // A default-schedule run: the newest buckets first read, others re-read at about 15 and 40 minutes of age.
 const DEFAULT_RUN = [LAST, LAST - B, LAST - 3 * B, LAST - 8 * B];
 let emulator: SegmentEmulator;
+let datadog: DatadogEmulator;
 let http: SegmentHttp;
 
 beforeAll(async () => {
   emulator = await startSegmentEmulator({ now: () => NOW, slowMs: 300, faultRetryMs: 20 });
+  datadog = await startDatadogEmulator({ now: () => NOW });
   for (const d of emulator.fixture.destinations.filter((_, i) => i % 3 === 0)) emulator.setHealth(d.id, "failing");
   http = new SegmentHttp({
     baseUrl: emulator.url,
@@ -31,6 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await http.close();
   await emulator.close();
+  await datadog.close();
 });
 beforeEach(() => {
   emulator.faults.clear();
@@ -148,5 +156,44 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
     const args = { sourceId: d.sourceId, destinationId: d.id, buckets: DEFAULT_RUN, bucketMs: B, now: NOW };
     expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
     expect(emulator.deliveryOverviewRequests()).toBe(0);
+  });
+
+  it("lands in Datadog as the truth: one count per connection, bucket and reason, nothing else", async () => {
+    datadog.reset();
+    const details = new WorkspaceErrorDetails(http, "ws", silentLogger, true);
+    const points: MetricPoint[] = [];
+    for (const d of connections()) {
+      const result = await details.readBuckets({
+        sourceId: d.sourceId,
+        destinationId: d.id,
+        buckets: DEFAULT_RUN,
+        bucketMs: B,
+        now: NOW,
+        prefix: "segment_exporter",
+        tags: tagsOf(d),
+      });
+      points.push(...(result?.points ?? []));
+    }
+    const sink = new DatadogSink({
+      apiKey: datadog.apiKey,
+      site: "datadoghq.com",
+      apiUrl: datadog.url,
+      logger: silentLogger,
+    });
+    try {
+      await sink.submitPoints(points.map((p) => ({ ...p, owner: "test" })));
+    } finally {
+      await sink.close();
+    }
+    const window = { prefix: "segment_exporter", bucketMs: B, at: NOW };
+    const runs = [LAST, LAST - B, LAST - 3 * B, LAST - 8 * B].map((from) =>
+      checkFailures(emulator, datadog.store, { ...window, from, to: from + B }),
+    );
+    expect(runs.flatMap((r) => r.problems)).toEqual([]);
+    expect(runs.reduce((n, r) => n + r.checked, 0)).toBe(points.length);
+    // A bucket the run did not read is reported missing, not passed.
+    const unread = checkFailures(emulator, datadog.store, { ...window, from: LAST - 2 * B, to: LAST - B });
+    expect(unread.problems.length).toBeGreaterThan(0);
+    expect(unread.problems.every((p) => p.includes("missing"))).toBe(true);
   });
 });
