@@ -263,6 +263,15 @@ describe("switches, faults and counters", () => {
     expect((await get(emu, failedPath({}))).status).toBe(200);
   });
 
+  it("answers 404 on every step in not-found mode, as an API without the endpoint", async () => {
+    emu.setDeliveryOverview("not-found");
+    for (const step of DELIVERY_OVERVIEW_STEPS) {
+      const r = await get(emu, `/delivery-overview/${step}?sourceId=${web().id}`);
+      expect(r.status).toBe(404);
+      expect(r.json.errors[0].type).toBe("NotFound");
+    }
+  });
+
   it("takes the switch from the fixture too", async () => {
     const off = await startSegmentEmulator({ now: () => NOW, fixture: { ...demoFixture(), deliveryOverview: false } });
     try {

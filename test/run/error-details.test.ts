@@ -149,6 +149,44 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
     expect(lines[0]).not.toContain(emulator.token);
   });
 
+  it("treats a 404 from the endpoint like a 403: one warning, no error details", async () => {
+    emulator.setDeliveryOverview("not-found");
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", write: (l) => lines.push(l), pretty: false });
+    const details = new WorkspaceErrorDetails(http, "ws", logger, true);
+    const d = connections()[0];
+    if (!d) throw new Error("no connection");
+    const args = { sourceId: d.sourceId, destinationId: d.id, buckets: DEFAULT_RUN, bucketMs: B, now: NOW };
+    expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
+    expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
+    expect(emulator.deliveryOverviewRequests()).toBe(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/Delivery Overview answered HTTP 404 for workspace ws/);
+  });
+
+  it("lets other errors through: a 5xx after retries is the run's to handle", async () => {
+    emulator.faults.queue("500-json", 50, "delivery-overview-failed-delivery");
+    const few = new SegmentHttp({
+      baseUrl: emulator.url,
+      token: emulator.token,
+      logger: silentLogger,
+      minBackoffMs: 1,
+      retries: 1,
+    });
+    try {
+      const details = new WorkspaceErrorDetails(few, "ws", silentLogger, true);
+      const d = connections()[0];
+      if (!d) throw new Error("no connection");
+      const error = await details
+        .read({ sourceId: d.sourceId, destinationId: d.id, start: LAST, end: LAST + B, granularity: "MINUTE" })
+        .catch((e: Error) => e);
+      expect(String(error)).toMatch(/answered HTTP 500/);
+      expect(details.active).toBe(true);
+    } finally {
+      await few.close();
+    }
+  });
+
   it("makes no request when error details are off", async () => {
     const d = connections()[0];
     if (!d) throw new Error("no connection");

@@ -92,9 +92,10 @@ function counterFor(step: DeliveryOverviewStep, ctx: HandlerContext, sourceId: s
 export function deliveryOverview(step: DeliveryOverviewStep): Handler {
   const spec = STEPS[step];
   return (ctx) => {
-    if (!ctx.deliveryOverviewAllowed) {
+    if (ctx.deliveryOverview === false) {
       throw new ApiError(403, "Forbidden", "This workspace does not have access to Delivery Overview");
     }
+    if (ctx.deliveryOverview === "not-found") throw notFound("Resource not found");
     const q = ctx.query;
     const sourceId = q.scalar("sourceId");
     if (!sourceId) throw validationError("sourceId", "sourceId is required");

@@ -4,6 +4,7 @@ export {
   type CatalogRef,
   catalogRef,
   DEFAULT_SEED,
+  type DeliveryOverviewAccess,
   type DestinationHealth,
   demoFixture,
   type FixtureDestination,

@@ -7,7 +7,7 @@ import { listen, sendJson } from "../http.js";
 import type { DeliveryOverviewStep } from "./delivery-overview.js";
 import { ApiError, validationError } from "./errors.js";
 import { BODY_FAULTS, type SegmentFault } from "./fault-bodies.js";
-import { type DestinationHealth, demoFixture, type WorkspaceFixture } from "./fixture.js";
+import { type DeliveryOverviewAccess, type DestinationHealth, demoFixture, type WorkspaceFixture } from "./fixture.js";
 import { isoSeconds, parseTime } from "./limits.js";
 import { parseQuery } from "./query.js";
 import { FixedWindowLimiter } from "./ratelimit.js";
@@ -40,8 +40,8 @@ export interface SegmentEmulatorOptions {
   slowMs?: number;
   /** Wait announced by the injected 429 faults. Default 1000 ms. */
   faultRetryMs?: number;
-  /** False: Delivery Overview answers 403, as for a token without access. Default: the fixture's `deliveryOverview`, else true. */
-  deliveryOverview?: boolean;
+  /** Delivery Overview access (false: 403, "not-found": 404). Default: the fixture's `deliveryOverview`, else true. */
+  deliveryOverview?: DeliveryOverviewAccess;
   /** Serve at most this many Delivery Overview entries per page, whatever the count asked (clients must follow `next`). */
   deliveryOverviewPageCap?: number;
 }
@@ -71,8 +71,8 @@ export interface SegmentEmulator {
   /** Health for every minute from `fromMs` on (default: all time). */
   setHealth(destinationId: string, health: DestinationHealth, fromMs?: number): void;
   setRateLimit(route: SegmentRoute, perMinute: number): void;
-  /** Lets the workspace's token use Delivery Overview, or makes every step answer 403. */
-  setDeliveryOverview(allowed: boolean): void;
+  /** Lets the workspace's token use Delivery Overview (true), or makes every step answer 403 (false) or 404 ("not-found"). */
+  setDeliveryOverview(access: DeliveryOverviewAccess): void;
   /**
    * Delivery Overview requests received (faulted and rejected ones included), optionally only those
    * of one step and one connection: `destinationConfigId` and/or `sourceId` as sent.
@@ -105,7 +105,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
   const faults = new FaultInjector<SegmentFault>();
   const requests: SegmentRequestLog[] = [];
   let now = options.now ?? Date.now;
-  let deliveryOverviewAllowed = options.deliveryOverview ?? fixture.deliveryOverview ?? true;
+  let deliveryOverview: DeliveryOverviewAccess = options.deliveryOverview ?? fixture.deliveryOverview ?? true;
 
   function emulatorRoute(path: string, rawQuery: string, res: ServerResponse): void {
     try {
@@ -206,7 +206,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       params: match.params,
       now: now(),
       headers: req.headers,
-      deliveryOverviewAllowed,
+      deliveryOverview,
       ...(options.deliveryOverviewPageCap === undefined ? {} : { pageCap: options.deliveryOverviewPageCap }),
       status: 200,
     };
@@ -248,8 +248,8 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     setRateLimit(route, perMinute) {
       limits[route] = perMinute;
     },
-    setDeliveryOverview(allowed) {
-      deliveryOverviewAllowed = allowed;
+    setDeliveryOverview(access) {
+      deliveryOverview = access;
     },
     deliveryOverviewRequests(filter = {}) {
       return requests.filter((r) => {
