@@ -136,6 +136,22 @@ describe("getFailedDelivery", () => {
     expect(emulator.deliveryOverviewRequests()).toBe(1);
   });
 
+  it.each([
+    ["negative-counts", /unexpected shape at data\.total: /],
+    ["wrong-types", /unexpected shape at data\.total: /],
+    ["missing-fields", /unexpected shape at data\.total: /],
+    ["invalid-json", /invalid JSON \(truncated or malformed\)/],
+  ] as const)("refuses a %s body in one line, without retrying it", async (fault, pattern) => {
+    const c = connections()[0];
+    if (!c) throw new Error("no connection");
+    emulator.faults.queue(fault, 1, "delivery-overview-failed-delivery");
+    const error = await getFailedDelivery(http, args(c)).catch((e) => e);
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error.message).toMatch(pattern);
+    expect(error.message).not.toContain("\n");
+    expect(emulator.deliveryOverviewRequests()).toBe(1);
+  });
+
   it("stops on an empty page that still has a next cursor instead of paging forever", async () => {
     let served = 0;
     const server = await listen((_req, res) => {
