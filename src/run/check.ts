@@ -154,13 +154,24 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
       const results = await Promise.all(
         active.map(async (c) => {
           const [failed, [whole, ...parts]] = await Promise.all([
-            details.read({
-              sourceId: c.source.id,
-              destinationId: c.destination.id,
-              start: from,
-              end: to,
-              granularity: overview.granularity,
-            }),
+            details
+              .read({
+                sourceId: c.source.id,
+                destinationId: c.destination.id,
+                start: from,
+                end: to,
+                granularity: overview.granularity,
+              })
+              .catch((error: unknown) => {
+                // Error details explain a verdict, they are not part of it: a beta endpoint failing
+                // after its retries costs this connection its reasons, not the check its exit code.
+                if (!(error instanceof UpstreamError)) throw error;
+                logger.warn(
+                  { workspace: slug, source: c.source.slug, destinationId: c.destination.id },
+                  `no error details for ${c.source.slug} → ${c.destination.id}: ${error.message}`,
+                );
+                return undefined;
+              }),
             Promise.all([
               summary(c, from, to),
               ...Array.from({ length: TREND_PARTS }, (_, k) => summary(c, from + k * part, from + (k + 1) * part)),

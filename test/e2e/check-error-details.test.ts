@@ -139,6 +139,22 @@ describe("check: error details", () => {
     expect(report.connections.every((c) => c.errors === undefined)).toBe(true);
   });
 
+  it("keeps the exit code when one connection's error details cannot be read, and says so", async () => {
+    emulators.segment.faults.queue("missing-fields", 1, "delivery-overview-failed-delivery");
+    try {
+      const result = await runCli(["check", "--json"], env());
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as Report;
+      expect(report.connections.filter((c) => c.errors === undefined)).toHaveLength(1);
+      expect(report.connections.filter((c) => c.errors !== undefined)).toHaveLength(active().length - 1);
+      const warnings = result.stderr.split("\n").filter((l) => l.includes("no error details for"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/unexpected shape at data\.total/);
+    } finally {
+      emulators.segment.faults.clear();
+    }
+  });
+
   it("reads nothing from Delivery Overview with --no-error-details or config export.errorDetails: false", async () => {
     const flag = await runCli(["check", "--json", "--no-error-details"], env());
     expect(flag.code).toBe(0);
