@@ -31,6 +31,9 @@ describe("overviewGranularityFor", () => {
     ["a 6h bucket is over MINUTE's 4h: HOUR", HOUR * 7, 6 * HOUR, "HOUR"],
     ["a 15d bucket is over HOUR's 14d: DAY", 15 * DAY, 15 * DAY, "DAY"],
     ["a 31d bucket fits nothing", 31 * DAY, 31 * DAY, undefined],
+    ["DAY oldest start, margin kept", 30 * DAY - AGE_MARGIN_MS, 15 * DAY, "DAY"],
+    ["1 ms past the DAY oldest start", 30 * DAY - AGE_MARGIN_MS + 1, 15 * DAY, undefined],
+    ["DAY max range exactly", 30 * DAY - AGE_MARGIN_MS, 30 * DAY, "DAY"],
   ])("%s", (_name, age, bucketMs, expected) => {
     expect(overviewGranularityFor(now - age, bucketMs, now)?.granularity).toBe(expected);
   });
