@@ -42,7 +42,8 @@ export interface ConnectionResult extends Verdict {
   numbers: ConnectionNumbers;
   /**
    * Failed deliveries by reason over the window, count descending (design §5). Absent when error
-   * details are off or Delivery Overview is not available to the token: unknown, not "none".
+   * details are off, Delivery Overview is not available to the token, or the read failed (a warning
+   * says which): unknown, not "none".
    */
   errors?: ReasonSummary[];
 }
