@@ -3,7 +3,7 @@
 // leak through a message, a nested field or an upstream error text. Stacks only at debug/trace.
 import pino, { type Logger } from "pino";
 import { REDACTED, scrub } from "./secrets.js";
-import { printable } from "./text.js";
+import { terminalSafe } from "./terminal.js";
 
 export { REDACTED, registerSecret, scrub } from "./secrets.js";
 
@@ -23,11 +23,12 @@ function prettyLine(json: string): string {
   try {
     const { level, time, msg, pid: _pid, hostname: _host, ...rest } = JSON.parse(json) as Record<string, unknown>;
     const clock = new Date(Number(time)).toISOString().slice(11, 19);
-    // Messages and fields may quote the network (metric names, error bodies): one record, one line.
     const fields = Object.entries(rest)
-      .map(([k, v]) => `${printable(k)}=${printable(typeof v === "string" ? v : JSON.stringify(v))}`)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
       .join(" ");
-    return `${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${printable(String(msg ?? ""))}${fields ? ` ${fields}` : ""}\n`;
+    // Messages and fields carry names from the network; on a terminal they must not act as controls,
+    // and a newline in one must not forge a second log line.
+    return `${terminalSafe(`${clock} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? "")}${fields ? ` ${fields}` : ""}`)}\n`;
   } catch {
     return json;
   }

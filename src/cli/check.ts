@@ -5,16 +5,17 @@ import type { CheckFlags } from "../config/settings.js";
 import { formatDuration } from "../config/time.js";
 import { PartialFailureError, ThresholdError, UsageError } from "../errors.js";
 import { sparkline } from "../mapping/thresholds.js";
+import { renderErrorDetails } from "./error-details.js";
 import { junitXml } from "./junit.js";
 import { addRunOptions } from "./options.js";
-import { renderTable } from "./table.js";
+import { renderTable, terminalSafe } from "./table.js";
 
 const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
 
 export function registerCheck(cmd: Command): void {
   cmd
     .description(
-      "Verifies the Segment token and the Datadog API key (each named if it fails: exit 3), lists the connections, reads exactly [now − window, now) and evaluates the thresholds per connection and per source. Exit 0 when all hold, 5 when one fails.",
+      "Verifies the Segment token and the Datadog API key (each named if it fails: exit 3), lists the connections, reads exactly [now − window, now) and evaluates the thresholds per connection and per source. Exit 0 when all hold, 5 when one fails. Also shows Error Details: per connection the top reasons deliveries failed (from Segment's Delivery Overview), their count and when each was last seen; they never change the exit code.",
     )
     .option("--window <duration>", "how far back to look (default 1h)")
     .option("--min-success-rate <rate>", "successes / (successes + discarded + expired), e.g. 0.99 or 99%")
@@ -23,7 +24,11 @@ export function registerCheck(cmd: Command): void {
     .option("--json", "print one JSON document on stdout")
     .option("--junit <file>", "write JUnit XML: one test case per connection and per source")
     .option("--submit", "also export the window's complete buckets to Datadog (as export would)")
-    .option("--historical", "with --submit: Historical Metrics Ingestion is on, send buckets older than 1h too");
+    .option("--historical", "with --submit: Historical Metrics Ingestion is on, send buckets older than 1h too")
+    .option(
+      "--no-error-details",
+      "do not read failed deliveries by reason from Delivery Overview (config export.errorDetails: false); a token without access only gets a warning",
+    );
   addRunOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -76,7 +81,9 @@ Examples:
         `Window ${report.from} … ${report.to} (${formatDuration(config.windowMs)})\n\n${renderTable(
           ["STATUS", "CONNECTION", "DESTINATION ID", "SUCCESS", "P95", "DELIVERED", "LOST", "TREND", "WHY"],
           rows,
-        )}\n${renderTable(["STATUS", "SOURCE", "EVENTS", "TREND", "WHY"], sourceRows)}\n${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`,
+        )}\n${renderTable(["STATUS", "SOURCE", "EVENTS", "TREND", "WHY"], sourceRows)}\n${withGap(
+          renderErrorDetails(report.connections, Date.parse(report.to)),
+        )}${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`,
       );
     }
     if (!report.ok) {
@@ -84,8 +91,10 @@ Examples:
       const first = failed[0];
       const name =
         first && "destinationId" in first ? `${first.source} → ${first.destinationId}` : `${first?.source} events`;
-      throw new ThresholdError(`${failed.length} check(s) failed; first: ${name}: ${first?.failures[0]}`);
+      throw new ThresholdError(terminalSafe(`${failed.length} check(s) failed; first: ${name}: ${first?.failures[0]}`));
     }
     if (submitFailure) throw new PartialFailureError(submitFailure);
   });
 }
+
+const withGap = (section: string) => (section === "" ? "" : `${section}\n`);

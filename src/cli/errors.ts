@@ -2,7 +2,7 @@
 import { CommanderError } from "commander";
 import { ExitCode, ExporterError, exitCodeOf, oneLine } from "../errors.js";
 import { scrub } from "../secrets.js";
-import { printable } from "../text.js";
+import { terminalSafe } from "../terminal.js";
 
 export const PROGRAM = "segment-datadog-exporter";
 
@@ -21,11 +21,11 @@ export function describeFailure(error: unknown, debug: boolean): Failure {
     return { code: ExitCode.usage, line: `${PROGRAM}: ${oneLine(message)}; see '${PROGRAM} --help'` };
   }
   if (error instanceof ExporterError)
-    return { code: exitCodeOf(error), line: `${PROGRAM}: ${printable(oneLine(scrub(error.message)))}` };
+    return { code: exitCodeOf(error), line: `${PROGRAM}: ${terminalSafe(oneLine(scrub(error.message)))}` };
   const message = error instanceof Error ? error.message : String(error);
   const stack = debug && error instanceof Error && error.stack ? ` | ${oneLine(error.stack)}` : "";
   return {
     code: ExitCode.internal,
-    line: `${PROGRAM}: internal error: ${printable(oneLine(scrub(message)))}${stack} (a bug: please report it with --log-level debug output)`,
+    line: `${PROGRAM}: internal error: ${terminalSafe(oneLine(scrub(message)))}${stack} (a bug: please report it with --log-level debug output)`,
   };
 }

@@ -1,9 +1,15 @@
 // JUnit XML for CI systems: one test case per connection (and per source for event volume);
-// a missed threshold is a <failure>, never an <error> (design §5).
-import type { CheckReport } from "../run/check.js";
+// a missed threshold is a <failure>, never an <error> (design §5). A failing connection's message
+// ends with its top failure reason, so the CI summary already says why deliveries fail.
+import type { CheckReport, ConnectionResult } from "../run/check.js";
+
+// Characters XML 1.0 cannot hold at all, even escaped; names from the network may carry them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
 
 function escapeXml(text: string): string {
   return text
+    .replace(NOT_XML, "")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
@@ -20,7 +26,7 @@ function testcase(classname: string, name: string, failures: readonly string[]):
 
 export function junitXml(report: CheckReport): string {
   const delivery = report.connections.map((c) =>
-    testcase(`${c.workspace}.${c.source}`, `${c.source} → ${c.destinationId}`, c.failures),
+    testcase(`${c.workspace}.${c.source}`, `${c.source} → ${c.destinationId}`, withTopReason(c)),
   );
   const events = report.sources.map((s) => testcase(`${s.workspace}.events`, `${s.source} events`, s.failures));
   const suite = (name: string, cases: string[], failed: number) =>
@@ -35,4 +41,10 @@ export function junitXml(report: CheckReport): string {
     "</testsuites>",
     "",
   ].join("\n");
+}
+
+function withTopReason(c: ConnectionResult): readonly string[] {
+  const top = c.errors?.[0];
+  if (c.failures.length === 0 || !top) return c.failures;
+  return [...c.failures, `top failure reason: ${top.reason} (${top.count} in the window, last seen ${top.lastSeen})`];
 }

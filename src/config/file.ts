@@ -71,6 +71,7 @@ export const configFileSchema = z.strictObject({
       eventVolume: z.boolean().optional(),
       eventsGroupBy: z.union([nonEmpty, stringList]).optional(),
       usage: z.boolean().optional(),
+      errorDetails: z.boolean().optional(),
     })
     .optional(),
   check: z

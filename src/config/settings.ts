@@ -222,7 +222,8 @@ function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string):
   const eventsGroupBy = eventsGroupByOf(inputs);
   const eventVolume = flags.eventVolume !== false && file.export?.eventVolume !== false;
   const usage = flags.usage !== false && file.export?.usage !== false;
-  return { maxDurationMs, eventVolume, usage, eventsGroupBy };
+  const errorDetails = flags.errorDetails !== false && file.export?.errorDetails !== false;
+  return { maxDurationMs, eventVolume, usage, eventsGroupBy, errorDetails };
 }
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
@@ -310,6 +311,7 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     junit: flags.junit,
     submit: flags.submit === true,
     historical: flags.historical === true || inputs.file.export?.historical === true,
+    errorDetails: flags.errorDetails !== false && inputs.file.export?.errorDetails !== false,
   };
 }
 

@@ -34,6 +34,7 @@ export interface ExportFlags extends CommonFlags {
   eventVolume?: boolean;
   eventsGroupBy?: string;
   usage?: boolean;
+  errorDetails?: boolean;
 }
 
 export interface BackfillFlags extends ExportFlags {
@@ -102,6 +103,12 @@ export interface RunOptions {
   /** Daily MTU and API calls, read once per UTC day (export only). */
   usage: boolean;
   eventsGroupBy: EventGroup[];
+  /**
+   * Failed deliveries by reason from Delivery Overview (design §5, Error details); on unless
+   * `--no-error-details` or config `export.errorDetails: false`. Optional only so that configs built
+   * before error details existed still type-check; undefined means on.
+   */
+  errorDetails?: boolean;
 }
 
 export interface ExportConfig extends CommonConfig, RunOptions {
@@ -123,6 +130,7 @@ export interface CheckFlags extends CommonFlags {
   junit?: string;
   submit?: boolean;
   historical?: boolean;
+  errorDetails?: boolean;
 }
 
 export interface CheckConfig extends CommonConfig {
@@ -133,6 +141,8 @@ export interface CheckConfig extends CommonConfig {
   junit?: string | undefined;
   submit: boolean;
   historical: boolean;
+  /** Read failed deliveries by reason for the Error Details table and `errors` in --json. */
+  errorDetails: boolean;
 }
 
 /** `dashboard` and `monitors`. */

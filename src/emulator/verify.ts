@@ -157,3 +157,50 @@ export function checkUsage(
   }
   return result;
 }
+
+/**
+ * `<p>.delivery.failed` (design §5, Error details) against the truth: per connection, bucket and
+ * reason tag (the code lowercased) one count point holding the sum of the truth's failures, and no
+ * stored point the truth does not have (a reason counted twice, or under a tag it does not map to).
+ * Every emulated code is a valid tag once lowercased, so no `other`/`unknown` is expected.
+ */
+export function checkFailures(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+  const result: TruthCheck = { checked: 0, problems: [] };
+  const metric = `${window.prefix}.delivery.failed`;
+  const stored = new Map<string, StoredPoint>();
+  for (const p of store.all()) {
+    if (p.metric !== metric) continue;
+    const dest = p.tags.find((t) => t.startsWith("destination_id:"));
+    const reason = p.tags.find((t) => t.startsWith("reason:"));
+    if (dest && reason) stored.set(`${dest}|${reason}|${p.timestamp}`, p);
+  }
+  const expected = new Set<string>();
+  const covered = new Set<string>();
+  const sources = new Map(segment.fixture.sources.map((s) => [s.id, s]));
+  for (const d of segment.fixture.destinations) {
+    const source = sources.get(d.sourceId);
+    if (!d.enabled || !source?.enabled) continue;
+    if (window.sources && !window.sources.includes(source.id)) continue;
+    covered.add(`destination_id:${d.id.toLowerCase()}`);
+    for (let t = window.from; t < window.to; t += window.bucketMs) {
+      const at = typeof window.at === "function" ? window.at(t) : window.at;
+      const byReason = new Map<string, number>();
+      for (const f of segment.truth.failedByReason(source.id, d.id, t, t + window.bucketMs, at)) {
+        const reason = f.reason.toLowerCase();
+        byReason.set(reason, (byReason.get(reason) ?? 0) + f.count);
+      }
+      for (const [reason, count] of byReason) {
+        const key = `destination_id:${d.id.toLowerCase()}|reason:${reason}|${t / 1000}`;
+        expected.add(key);
+        const what = `${metric} ${source.slug}→${d.name || d.catalog.name} reason:${reason} @${new Date(t).toISOString()}`;
+        compare(result, stored.get(key), what, count, 1, window.bucketMs / 1000);
+      }
+    }
+  }
+  for (const [key, p] of stored) {
+    const inWindow = p.timestamp * 1000 >= window.from && p.timestamp * 1000 < window.to;
+    if (inWindow && covered.has(key.split("|")[0] ?? "") && !expected.has(key))
+      result.problems.push(`${metric} ${key}: stored ${p.value}, truth has none`);
+  }
+  return result;
+}

@@ -1,5 +1,123 @@
 // Delivery Overview `failed-delivery` grouped by `discardReason` → `<p>.delivery.failed` (design §5,
 // Error details). The series name lives here so dashboards and monitors query what the mapping sends.
+import { isoSeconds } from "../config/time.js";
+import type { MetricPoint } from "./types.js";
 
 /** Suffix of the failures-by-reason count series; the full name is `<prefix>.delivery.failed`. */
 export const FAILED_SERIES_SUFFIX = "delivery.failed";
+
+export const REASON_MAX_LENGTH = 64;
+const REASON_CHARS = /^[a-z0-9_.-]+$/;
+
+/** One dataset entry of the answer, as much of it as the mapping reads. */
+export interface FailureEntry {
+  discardReason?: string | null | undefined;
+  series: ReadonlyArray<{ time: string; count: number }>;
+}
+
+/**
+ * The `reason` tag value of a discard code (design §5): lowercased, since Datadog lowercases tags and
+ * `ETIMEDOUT` and `etimedout` must be summed by us rather than overwrite each other; empty (or not
+ * grouped) → `unknown`; too long or holding anything outside `[a-z0-9_.-]` → `other`, so that a free
+ * text message cannot mint one tag value per variant.
+ */
+export function reasonTag(code: string | null | undefined): string {
+  const lower = (code ?? "").toLowerCase();
+  if (lower === "") return "unknown";
+  if (lower.length > REASON_MAX_LENGTH || !REASON_CHARS.test(lower)) return "other";
+  return lower;
+}
+
+export interface FailureBucketsContext {
+  prefix: string;
+  bucketMs: number;
+  /** Bucket starts (ms) to emit; series points outside them are not this run's to send. */
+  buckets: readonly number[];
+  /** The six delivery tags of the connection (plus --tag tags); `reason:` is appended. */
+  tags: readonly string[];
+}
+
+/**
+ * Per bucket `[start, start + B)`, one count point per reason tag: the sum of the counts of every
+ * series point whose time lies in the bucket, over every entry normalised to that tag. Zero sums are
+ * not sent: failures only grow as Segment retries, so a zero never has to overwrite an earlier point,
+ * and a point per reason seen anywhere in the window would just be noise.
+ */
+export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucketsContext): MetricPoint[] {
+  const starts = [...new Set(ctx.buckets)].sort((a, b) => a - b);
+  const sums = new Map<number, Map<string, number>>();
+  for (const entry of dataset) {
+    const reason = reasonTag(entry.discardReason);
+    for (const point of entry.series) {
+      const bucket = bucketOf(starts, ctx.bucketMs, Date.parse(point.time));
+      if (bucket === undefined) continue;
+      let byReason = sums.get(bucket);
+      if (!byReason) {
+        byReason = new Map();
+        sums.set(bucket, byReason);
+      }
+      byReason.set(reason, (byReason.get(reason) ?? 0) + point.count);
+    }
+  }
+  const points: MetricPoint[] = [];
+  for (const start of starts) {
+    const byReason = sums.get(start);
+    if (!byReason) continue;
+    for (const reason of [...byReason.keys()].sort()) {
+      const value = byReason.get(reason) ?? 0;
+      if (value === 0) continue;
+      points.push({
+        metric: `${ctx.prefix}.${FAILED_SERIES_SUFFIX}`,
+        kind: "count",
+        timestamp: start / 1000,
+        value,
+        intervalS: ctx.bucketMs / 1000,
+        tags: [...ctx.tags, `reason:${reason}`],
+      });
+    }
+  }
+  return points;
+}
+
+/** The bucket of `starts` (ascending) holding `t`, by binary search. */
+function bucketOf(starts: readonly number[], bucketMs: number, t: number): number | undefined {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const start = starts[mid] as number;
+    if (t < start) hi = mid - 1;
+    else if (t >= start + bucketMs) lo = mid + 1;
+    else return start;
+  }
+  return undefined;
+}
+
+export interface ReasonSummary {
+  reason: string;
+  count: number;
+  /** Start of the newest series step with a count, ISO 8601. */
+  lastSeen: string;
+}
+
+/**
+ * The reasons of one window for `check` (design §5): summed under the same tag values Datadog
+ * shows, so the table and the dashboard agree; count descending, ties by reason.
+ */
+export function summariseFailures(dataset: readonly FailureEntry[]): ReasonSummary[] {
+  const byReason = new Map<string, { count: number; last: number }>();
+  for (const entry of dataset) {
+    const reason = reasonTag(entry.discardReason);
+    const acc = byReason.get(reason) ?? { count: 0, last: Number.NEGATIVE_INFINITY };
+    for (const point of entry.series) {
+      if (point.count <= 0) continue;
+      acc.count += point.count;
+      acc.last = Math.max(acc.last, Date.parse(point.time));
+    }
+    byReason.set(reason, acc);
+  }
+  return [...byReason.entries()]
+    .filter(([, v]) => v.count > 0)
+    .map(([reason, v]) => ({ reason, count: v.count, lastSeen: isoSeconds(v.last) }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+}

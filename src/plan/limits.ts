@@ -22,6 +22,16 @@ export const DELIVERY_METRICS_LIMITS: readonly GranularityLimit[] = [
 ];
 
 /**
+ * Delivery Overview limits (reference §3.G), the same for its six steps: its HOUR and DAY ranges
+ * reach further back than the summary's, so it has its own table rather than sharing that one.
+ */
+export const DELIVERY_OVERVIEW_LIMITS: readonly GranularityLimit[] = [
+  { granularity: "MINUTE", stepMs: MINUTE, maxRangeMs: 4 * HOUR, oldestStartMs: 48 * HOUR },
+  { granularity: "HOUR", stepMs: HOUR, maxRangeMs: 14 * DAY, oldestStartMs: 30 * DAY },
+  { granularity: "DAY", stepMs: DAY, maxRangeMs: 30 * DAY, oldestStartMs: 30 * DAY },
+];
+
+/**
  * Event-volume limits are not documented anywhere (reference §10, open question 1). We assume the
  * delivery-metrics table: the strictest published one, so a request we plan is never one Segment
  * could reject for its range, at the price of more requests for long backfills.

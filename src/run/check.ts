@@ -1,11 +1,13 @@
 // `check`: a smoke check of a workspace for CI. Credentials first (Segment and Datadog, each named
 // when it fails), then per connection the delivery summary of exactly [now − window, now) plus four
-// sub-intervals for the trend, and the window's event volume per source; thresholds decide.
+// sub-intervals for the trend, and the window's event volume per source; thresholds decide. Error
+// details (failed deliveries by reason) are read over the same window and never change the verdict.
 import type { Logger } from "pino";
 import { isoSeconds } from "../config/time.js";
 import type { CheckConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { CredentialError, PartialFailureError, UpstreamError } from "../errors.js";
+import { type ReasonSummary, summariseFailures } from "../mapping/failures.js";
 import {
   type ConnectionNumbers,
   judgeConnection,
@@ -13,7 +15,12 @@ import {
   type Thresholds,
   type Verdict,
 } from "../mapping/thresholds.js";
-import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from "../plan/limits.js";
+import {
+  DELIVERY_METRICS_LIMITS,
+  DELIVERY_OVERVIEW_LIMITS,
+  EVENTS_VOLUME_LIMITS,
+  granularityFor,
+} from "../plan/limits.js";
 import { inShard } from "../plan/shard.js";
 import { RateBudget } from "../segment/budget.js";
 import { getWorkspace } from "../segment/catalog.js";
@@ -22,6 +29,7 @@ import { getEventVolume } from "../segment/events.js";
 import { SegmentHttp } from "../segment/http.js";
 import type { DeliverySummary } from "../segment/schemas.js";
 import { type Connection, discover } from "./discover.js";
+import { WorkspaceErrorDetails } from "./error-details.js";
 
 export const TREND_PARTS = 4;
 
@@ -32,6 +40,12 @@ export interface ConnectionResult extends Verdict {
   destination: string;
   destinationId: string;
   numbers: ConnectionNumbers;
+  /**
+   * Failed deliveries by reason over the window, count descending (design §5). Absent when error
+   * details are off, Delivery Overview is not available to the token, or the read failed (a warning
+   * says which): unknown, not "none".
+   */
+  errors?: ReasonSummary[];
 }
 
 export interface SourceResult extends Verdict {
@@ -128,11 +142,16 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
     await verifyCredentials(config, clients, logger);
     const delivery = granularityFor(DELIVERY_METRICS_LIMITS, from, config.windowMs, to);
     const events = granularityFor(EVENTS_VOLUME_LIMITS, from, config.windowMs, to);
-    if (!delivery || !events) throw new Error("window validated at start-up no longer fits the limits");
+    // Any window that fits the summary fits Delivery Overview's longer limits. Up to 4 h this is
+    // MINUTE, so "last seen" is exact to the minute; longer windows read HOUR steps (one request
+    // sequence per connection either way), and "last seen" is then the start of the newest hour.
+    const overview = granularityFor(DELIVERY_OVERVIEW_LIMITS, from, config.windowMs, to);
+    if (!delivery || !events || !overview) throw new Error("window validated at start-up no longer fits the limits");
     for (const [i, ws] of config.workspaces.entries()) {
       const http = clients[i] as SegmentHttp;
       const found = await discover(http, ws, logger);
       const slug = found.workspace.slug;
+      const details = new WorkspaceErrorDetails(http, slug, logger, config.errorDetails);
       const active = found.active.filter((c) => inShard(`${found.workspace.id}/${c.key}`, config.shard));
       const summary = (c: Connection, start: number, end: number) =>
         getDeliverySummary(http, {
@@ -144,9 +163,29 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
         });
       const results = await Promise.all(
         active.map(async (c) => {
-          const [whole, ...parts] = await Promise.all([
-            summary(c, from, to),
-            ...Array.from({ length: TREND_PARTS }, (_, k) => summary(c, from + k * part, from + (k + 1) * part)),
+          const [failed, [whole, ...parts]] = await Promise.all([
+            details
+              .read({
+                sourceId: c.source.id,
+                destinationId: c.destination.id,
+                start: from,
+                end: to,
+                granularity: overview.granularity,
+              })
+              .catch((error: unknown) => {
+                // Error details explain a verdict, they are not part of it: a beta endpoint failing
+                // after its retries costs this connection its reasons, not the check its exit code.
+                if (!(error instanceof UpstreamError)) throw error;
+                logger.warn(
+                  { workspace: slug, source: c.source.slug, destinationId: c.destination.id },
+                  `no error details for ${c.source.slug} → ${c.destination.id}: ${error.message}`,
+                );
+                return undefined;
+              }),
+            Promise.all([
+              summary(c, from, to),
+              ...Array.from({ length: TREND_PARTS }, (_, k) => summary(c, from + k * part, from + (k + 1) * part)),
+            ]),
           ]);
           if (!whole) throw new Error("no summary");
           const numbers: ConnectionNumbers = {
@@ -166,6 +205,7 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
             destinationId: c.destination.id,
             numbers,
             ...verdict,
+            ...(failed ? { errors: summariseFailures(failed.dataset) } : {}),
           };
         }),
       );

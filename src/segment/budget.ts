@@ -45,6 +45,7 @@ export const ENDPOINTS = [
   "usage-mtu",
   "usage-api-calls-sources",
   "usage-api-calls",
+  "delivery-overview",
 ] as const;
 
 export class RateBudget {

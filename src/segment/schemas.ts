@@ -70,3 +70,20 @@ export const eventVolumeData = z.object({
   pagination: paginationOutput.nullish(),
 });
 export type EventVolumeEntry = z.infer<typeof eventVolumeData>["result"][number];
+
+/** Delivery Overview answers, every step (reference §3.G); counts are non-negative integers. */
+export const deliveryOverviewData = z.object({
+  total: z.number().nonnegative(),
+  dataset: z.array(
+    z.object({
+      eventName: z.string().nullish(),
+      eventType: z.string().nullish(),
+      appVersion: z.string().nullish(),
+      discardReason: z.string().nullish(),
+      total: z.number().nonnegative(),
+      series: z.array(z.object({ time: z.iso.datetime({ offset: true }), count: z.number().int().nonnegative() })),
+    }),
+  ),
+  pagination: paginationOutput,
+});
+export type DeliveryOverviewEntry = z.infer<typeof deliveryOverviewData>["dataset"][number];

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveCommon, resolveExport, resolveSchedule } from "../../src/config/settings.js";
+import { resolveCheck, resolveCommon, resolveExport, resolveSchedule } from "../../src/config/settings.js";
 
 const env = { SEGMENT_TOKEN: "seg-token-123456", DD_API_KEY: "dd-key-123456" };
 
@@ -112,5 +112,36 @@ describe("schedule", () => {
 
   it("allows old re-reads with --historical", () => {
     expect(resolveSchedule({ bucket: "1h", reread: "4h", historical: true }, {}).rereadMs).toEqual([14_400_000]);
+  });
+});
+
+describe("error details switch", () => {
+  const NOW = Date.UTC(2026, 10, 25, 12, 0);
+  const fileWith = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), "sde-config-")), "config.yaml");
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it("is on by default for check and export", () => {
+    expect(resolveCheck({}, env, NOW).errorDetails).toBe(true);
+    expect(resolveExport({}, env).errorDetails).toBe(true);
+  });
+
+  it("is off with --no-error-details", () => {
+    expect(resolveCheck({ errorDetails: false }, env, NOW).errorDetails).toBe(false);
+    expect(resolveExport({ errorDetails: false }, env).errorDetails).toBe(false);
+  });
+
+  it("is off with export.errorDetails: false in the config file, for check too", () => {
+    const config = fileWith("export:\n  errorDetails: false\n");
+    expect(resolveCheck({ config }, env, NOW).errorDetails).toBe(false);
+    expect(resolveExport({ config }, env).errorDetails).toBe(false);
+    expect(resolveCheck({ config: fileWith("export:\n  errorDetails: true\n") }, env, NOW).errorDetails).toBe(true);
+  });
+
+  it("refuses a value that is not a boolean, naming the key", () => {
+    const config = fileWith("export:\n  errorDetails: 'no'\n");
+    expect(() => resolveExport({ config }, env)).toThrow(/export\.errorDetails/);
   });
 });

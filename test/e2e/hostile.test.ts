@@ -474,7 +474,7 @@ describe("terminal output", () => {
       expect(result.code).toBe(0);
       expect(result.stdout).not.toContain("\u001b");
       expect(result.stdout).not.toContain("\u0000");
-      expect(result.stdout).toContain("evil\\x1b[2J\\x00name");
+      expect(result.stdout).toContain("evil\\u{1b}[2J\\u{0}name");
     } finally {
       await evil.close();
     }

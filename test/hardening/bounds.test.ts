@@ -10,7 +10,7 @@ import { UsageError } from "../../src/errors.js";
 import { checkWatermarks } from "../../src/plan/schedule.js";
 import { RateBudget } from "../../src/segment/budget.js";
 import { boundedWait, MAX_WAIT_MS } from "../../src/segment/waits.js";
-import { printable } from "../../src/text.js";
+import { terminalSafe } from "../../src/terminal.js";
 
 const DIST_DEADLINE = fileURLToPath(new URL("../../dist/deadline.js", import.meta.url));
 
@@ -121,7 +121,7 @@ describe("input that used to escape validation", () => {
   });
 
   it("control characters become visible escapes", () => {
-    expect(printable("a\u001b[2Jb\u0000c\nd")).toBe("a\\x1b[2Jb\\x00c\\x0ad");
-    expect(printable("Ünïcode → ok")).toBe("Ünïcode → ok");
+    expect(terminalSafe("a\u001b[2Jb\u0000c\nd\u2028")).toBe("a\\u{1b}[2Jb\\u{0}c\\u{a}d\\u{2028}");
+    expect(terminalSafe("Ünïcode → ok")).toBe("Ünïcode → ok");
   });
 });

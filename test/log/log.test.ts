@@ -53,6 +53,17 @@ describe("logger", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]?.trimEnd()).not.toContain("\n");
     expect(lines[0]).not.toContain("\u001b");
-    expect(lines[0]).toContain("evil\\x0a12:00:00 INFO forged");
+    expect(lines[0]).toContain("evil\\u{a}12:00:00 INFO forged");
+  });
+
+  it("escapes control characters from the network in terminal lines", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", pretty: true, write: (l) => lines.push(l) });
+    log.warn({ workspace: "ws\u001b[2J" }, "workspace evil\u0007 name");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain("\u0007");
+    expect(lines[0]).not.toContain("\u001b");
+    expect(lines[0]).toContain("evil\\u{7} name workspace=ws\\u{1b}[2J");
+    expect(lines[0]?.endsWith("\n")).toBe(true);
   });
 });

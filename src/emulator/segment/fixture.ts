@@ -22,6 +22,12 @@ export interface FixtureSource {
 
 export type DestinationHealth = "healthy" | "failing";
 
+/**
+ * true: served; false: every step answers 403 (a token without access); "not-found": every step
+ * answers 404, as an API without the endpoint would (design §5 treats both as "not available").
+ */
+export type DeliveryOverviewAccess = boolean | "not-found";
+
 export interface FixtureDestination {
   id: string;
   name: string;
@@ -36,6 +42,8 @@ export interface WorkspaceFixture {
   sources: FixtureSource[];
   destinations: FixtureDestination[];
   seed: number;
+  /** Whether the workspace's token may use Delivery Overview. Default true. */
+  deliveryOverview?: DeliveryOverviewAccess;
 }
 
 export const DEFAULT_SEED = 42;

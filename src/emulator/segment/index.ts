@@ -1,8 +1,10 @@
+export { DELIVERY_OVERVIEW_STEPS, type DeliveryOverviewStep } from "./delivery-overview.js";
 export { SEGMENT_FAULTS, type SegmentFault } from "./fault-bodies.js";
 export {
   type CatalogRef,
   catalogRef,
   DEFAULT_SEED,
+  type DeliveryOverviewAccess,
   type DestinationHealth,
   demoFixture,
   type FixtureDestination,
@@ -27,7 +29,9 @@ export {
   createTruth,
   DEFAULT_MAX_RETRY_DELAY_MS,
   type DeliverySummary,
+  DISCARD_REASONS,
   type EventKind,
+  type FailedCount,
   MINUTE_MS,
   SegmentTruth,
   type TruthOptions,

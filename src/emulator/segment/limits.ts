@@ -16,6 +16,13 @@ export const RANGE_LIMITS: Record<Granularity, { maxRangeMs: number; oldestStart
   DAY: { maxRangeMs: 14 * DAY_MS, oldestStartMs: 14 * DAY_MS },
 };
 
+/** The Delivery Overview's own, longer limits (reference §3.G), the same for its six steps. */
+export const DELIVERY_OVERVIEW_RANGE_LIMITS: typeof RANGE_LIMITS = {
+  MINUTE: { maxRangeMs: 4 * HOUR_MS, oldestStartMs: 48 * HOUR_MS },
+  HOUR: { maxRangeMs: 14 * DAY_MS, oldestStartMs: 30 * DAY_MS },
+  DAY: { maxRangeMs: 30 * DAY_MS, oldestStartMs: 30 * DAY_MS },
+};
+
 /** Defaults of the delivery-metrics endpoint when startTime is omitted. */
 export const DEFAULT_START_AGO_MS: Record<Granularity, number> = {
   MINUTE: HOUR_MS,
@@ -41,8 +48,14 @@ export function parseGranularity(value: string | undefined): Granularity {
 }
 
 /** Rejects, in this order: start >= end (endTime), a start older than allowed (startTime), a range over the maximum (endTime). */
-export function checkWindow(granularity: Granularity, startMs: number, endMs: number, nowMs: number): void {
-  const limit = RANGE_LIMITS[granularity];
+export function checkWindow(
+  granularity: Granularity,
+  startMs: number,
+  endMs: number,
+  nowMs: number,
+  table: typeof RANGE_LIMITS = RANGE_LIMITS,
+): void {
+  const limit = table[granularity];
   if (startMs >= endMs) throw validationError("endTime", "endTime must be after startTime");
   if (startMs < nowMs - limit.oldestStartMs) {
     throw validationError(

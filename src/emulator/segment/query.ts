@@ -86,20 +86,38 @@ export class ParsedQuery {
   /** A list parameter in any encoding; comma-joined values are split unless `splitCommas` is false. */
   list(name: string, splitCommas = true): string[] | undefined {
     const n = this.root.children.get(name);
+    return n ? listOf(n, splitCommas) : undefined;
+  }
+
+  /**
+   * A list inside an object parameter, e.g. `filter.discardReason.0=x`, `filter[discardReason][0]=x`
+   * or `filter={"discardReason":["x"]}` (Delivery Overview's `filter`).
+   */
+  nestedList(name: string, key: string, splitCommas = true): string[] | undefined {
+    const n = this.root.children.get(name);
     if (!n) return undefined;
-    const raw: string[] = [];
+    const fromJson: string[] = [];
+    for (const v of n.values) {
+      const json = parseJson(v) as Record<string, unknown> | undefined;
+      const value = json && typeof json === "object" && !Array.isArray(json) ? json[key] : undefined;
+      if (Array.isArray(value)) fromJson.push(...value.map(String));
+      else if (typeof value === "string") fromJson.push(value);
+    }
+    const child = n.children.get(key);
+    if (!child && fromJson.length === 0) return undefined;
+    return [...fromJson, ...(child ? listOf(child, splitCommas) : [])];
+  }
+
+  /** Keys given inside an object parameter (`filter.eventName…` → "eventName"), JSON values included. */
+  objectKeys(name: string): string[] {
+    const n = this.root.children.get(name);
+    if (!n) return [];
+    const keys = new Set(n.children.keys());
     for (const v of n.values) {
       const json = parseJson(v);
-      if (Array.isArray(json)) raw.push(...json.map(String));
-      else raw.push(v);
+      if (json && typeof json === "object" && !Array.isArray(json)) for (const k of Object.keys(json)) keys.add(k);
     }
-    const indexed = [...n.children.entries()]
-      .filter(([k]) => /^\d+$/.test(k))
-      .sort(([a], [b]) => Number(a) - Number(b));
-    for (const [, child] of indexed) raw.push(...child.values);
-    raw.push(...n.appended);
-    const items = splitCommas ? raw.flatMap((v) => v.split(",")) : raw;
-    return items.map((v) => v.trim()).filter((v) => v !== "");
+    return [...keys];
   }
 
   /** An object parameter: `name.key`, `name[key]` or a JSON object value; fields are strings. */
@@ -119,6 +137,20 @@ export class ParsedQuery {
     }
     return out;
   }
+}
+
+function listOf(n: Node, splitCommas: boolean): string[] {
+  const raw: string[] = [];
+  for (const v of n.values) {
+    const json = parseJson(v);
+    if (Array.isArray(json)) raw.push(...json.map(String));
+    else raw.push(v);
+  }
+  const indexed = [...n.children.entries()].filter(([k]) => /^\d+$/.test(k)).sort(([a], [b]) => Number(a) - Number(b));
+  for (const [, child] of indexed) raw.push(...child.values);
+  raw.push(...n.appended);
+  const items = splitCommas ? raw.flatMap((v) => v.split(",")) : raw;
+  return items.map((v) => v.trim()).filter((v) => v !== "");
 }
 
 function parseJson(text: string): unknown {

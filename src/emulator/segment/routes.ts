@@ -2,7 +2,7 @@
 // throws an ApiError; transport concerns (auth, versions, rate limits, faults) live in server.ts.
 import { sleep } from "../http.js";
 import { ApiError, notFound, validationError } from "./errors.js";
-import type { FixtureSource } from "./fixture.js";
+import type { DeliveryOverviewAccess, FixtureSource } from "./fixture.js";
 import {
   checkWindow,
   DEFAULT_START_AGO_MS,
@@ -27,6 +27,10 @@ export interface HandlerContext {
   /** The data clock. */
   now: number;
   headers: Record<string, string | string[] | undefined>;
+  /** Whether the workspace's token may use Delivery Overview (see DeliveryOverviewAccess). */
+  deliveryOverview: DeliveryOverviewAccess;
+  /** Largest page a Delivery Overview answer serves, below the count asked for. */
+  pageCap?: number;
   /** Status of a successful reply; only /echo?statusCode=2xx changes it. */
   status: number;
 }

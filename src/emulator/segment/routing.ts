@@ -1,5 +1,6 @@
 // The route table: path patterns, the API versions each endpoint offers (reference §1), the
 // handlers, and Accept-header negotiation.
+import { DELIVERY_OVERVIEW_STEPS, type DeliveryOverviewStep, deliveryOverview } from "./delivery-overview.js";
 import * as h from "./routes.js";
 
 export type SegmentRoute =
@@ -13,7 +14,8 @@ export type SegmentRoute =
   | "usage-mtu"
   | "usage-api-calls-sources"
   | "usage-api-calls"
-  | "echo";
+  | "echo"
+  | `delivery-overview-${DeliveryOverviewStep}`;
 
 export type ApiVersion = "v1" | "v1beta" | "v1alpha";
 
@@ -54,6 +56,14 @@ export const ROUTES: readonly RouteDef[] = [
   },
   { route: "usage-api-calls", pattern: /^\/usage\/api-calls\/daily$/, versions: ALL, handler: h.usageApiCalls },
   { route: "echo", pattern: /^\/echo$/, versions: ["v1", "v1alpha"], handler: h.echo },
+  ...DELIVERY_OVERVIEW_STEPS.map(
+    (step): RouteDef => ({
+      route: `delivery-overview-${step}`,
+      pattern: new RegExp(`^/delivery-overview/${step}$`),
+      versions: ["v1beta"],
+      handler: deliveryOverview(step),
+    }),
+  ),
 ];
 
 export function matchRoute(path: string): { def: RouteDef; params: string[] } | undefined {

@@ -4,10 +4,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../faults.js";
 import { listen, sendJson } from "../http.js";
+import type { DeliveryOverviewStep } from "./delivery-overview.js";
 import { ApiError, validationError } from "./errors.js";
 import { BODY_FAULTS, type SegmentFault } from "./fault-bodies.js";
-import { type DestinationHealth, demoFixture, type WorkspaceFixture } from "./fixture.js";
-import { parseTime } from "./limits.js";
+import { type DeliveryOverviewAccess, type DestinationHealth, demoFixture, type WorkspaceFixture } from "./fixture.js";
+import { isoSeconds, parseTime } from "./limits.js";
 import { parseQuery } from "./query.js";
 import { FixedWindowLimiter } from "./ratelimit.js";
 import { type RateLimitForm, rateHeaders, sendData, sendFault, sendTooMany } from "./replies.js";
@@ -39,6 +40,10 @@ export interface SegmentEmulatorOptions {
   slowMs?: number;
   /** Wait announced by the injected 429 faults. Default 1000 ms. */
   faultRetryMs?: number;
+  /** Delivery Overview access (false: 403, "not-found": 404). Default: the fixture's `deliveryOverview`, else true. */
+  deliveryOverview?: DeliveryOverviewAccess;
+  /** Serve at most this many Delivery Overview entries per page, whatever the count asked (clients must follow `next`). */
+  deliveryOverviewPageCap?: number;
 }
 
 export interface SegmentRequestLog {
@@ -66,6 +71,17 @@ export interface SegmentEmulator {
   /** Health for every minute from `fromMs` on (default: all time). */
   setHealth(destinationId: string, health: DestinationHealth, fromMs?: number): void;
   setRateLimit(route: SegmentRoute, perMinute: number): void;
+  /** Lets the workspace's token use Delivery Overview (true), or makes every step answer 403 (false) or 404 ("not-found"). */
+  setDeliveryOverview(access: DeliveryOverviewAccess): void;
+  /**
+   * Delivery Overview requests received (faulted and rejected ones included), optionally only those
+   * of one step and one connection: `destinationConfigId` and/or `sourceId` as sent.
+   */
+  deliveryOverviewRequests(filter?: {
+    step?: DeliveryOverviewStep;
+    sourceId?: string;
+    destinationConfigId?: string;
+  }): number;
   resetRequests(): void;
   close(): Promise<void>;
 }
@@ -89,11 +105,13 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
   const faults = new FaultInjector<SegmentFault>();
   const requests: SegmentRequestLog[] = [];
   let now = options.now ?? Date.now;
+  let deliveryOverview: DeliveryOverviewAccess = options.deliveryOverview ?? fixture.deliveryOverview ?? true;
 
   function emulatorRoute(path: string, rawQuery: string, res: ServerResponse): void {
     try {
       if (path === "/_emulator/requests") sendJson(res, 200, { data: { requests } });
       else if (path === "/_emulator/truth/delivery") sendJson(res, 200, { data: truthDelivery(rawQuery) });
+      else if (path === "/_emulator/truth/failed-delivery") sendJson(res, 200, { data: truthFailed(rawQuery) });
       else sendJson(res, 404, new ApiError(404, "NotFound", "Unknown emulator route").body());
     } catch (err) {
       if (err instanceof ApiError) sendJson(res, err.status, err.body());
@@ -112,6 +130,22 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     const start = parseTime("startTime", q.scalar("startTime"));
     const end = parseTime("endTime", q.scalar("endTime"));
     return truth.deliverySummary(sourceId, destinationId, start, end, now());
+  }
+
+  /** Per (minute, reason) failed deliveries of one connection, as the truth has them. */
+  function truthFailed(rawQuery: string) {
+    const q = parseQuery(rawQuery);
+    const sourceId = q.scalar("sourceId") ?? "";
+    const destinationId = q.scalar("destinationConfigId") ?? "";
+    const dest = truth.destination(destinationId);
+    if (!dest || dest.sourceId !== sourceId) throw new ApiError(404, "NotFound", "No such connection");
+    const start = parseTime("startTime", q.scalar("startTime"));
+    const end = parseTime("endTime", q.scalar("endTime"));
+    return {
+      failed: truth
+        .failedByReason(sourceId, destinationId, start, end, now())
+        .map((f) => ({ time: isoSeconds(f.minuteMs), reason: f.reason, count: f.count })),
+    };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -172,6 +206,8 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       params: match.params,
       now: now(),
       headers: req.headers,
+      deliveryOverview,
+      ...(options.deliveryOverviewPageCap === undefined ? {} : { pageCap: options.deliveryOverviewPageCap }),
       status: 200,
     };
     try {
@@ -211,6 +247,21 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     },
     setRateLimit(route, perMinute) {
       limits[route] = perMinute;
+    },
+    setDeliveryOverview(access) {
+      deliveryOverview = access;
+    },
+    deliveryOverviewRequests(filter = {}) {
+      return requests.filter((r) => {
+        if (!r.route.startsWith("delivery-overview-")) return false;
+        if (filter.step !== undefined && r.route !== `delivery-overview-${filter.step}`) return false;
+        if (filter.sourceId === undefined && filter.destinationConfigId === undefined) return true;
+        const q = parseQuery(r.query);
+        return (
+          (filter.sourceId === undefined || q.scalar("sourceId") === filter.sourceId) &&
+          (filter.destinationConfigId === undefined || q.scalar("destinationConfigId") === filter.destinationConfigId)
+        );
+      }).length;
     },
     resetRequests() {
       requests.length = 0;

@@ -30,6 +30,78 @@ export interface EventKind {
   eventType: string;
 }
 
+/** Failed deliveries of one connection in one minute for one discard reason. */
+export interface FailedCount {
+  minuteMs: number;
+  /** As Segment spells it; `ETIMEDOUT` and `etimedout` are distinct codes on the wire. */
+  reason: string;
+  count: number;
+}
+
+/** Failed-delivery codes of the Delivery Overview's discard table (reference §3.G). */
+export const DISCARD_REASONS = [
+  "INVALID_SETTINGS",
+  "429",
+  "EREFUSED",
+  "UNSUPPORTED_EVENT_TYPE",
+  "MESSAGE_REJECTED",
+  "400",
+  "BAD_REQUEST",
+  "ENOTFOUND",
+  "INTERNAL",
+  "404",
+  "307",
+  "502",
+  "503",
+  "RETRY",
+  "401",
+  "ECONNRESET",
+] as const;
+
+/**
+ * A connection's reasons, by weight: a main reason of its own, the timeout in both letter cases (the
+ * same code from two integrations, which the mapping must sum), and two rarer ones.
+ */
+function reasonPool(key: number): Array<{ reason: string; weight: number }> {
+  const pick = (salt: number) => DISCARD_REASONS[Math.floor(unit(mix(key, salt)) * DISCARD_REASONS.length)] as string;
+  const picks = [...new Set([pick(0xd15c), pick(0xd15d), pick(0xd15e)])];
+  return [
+    { reason: picks[0] as string, weight: 5 },
+    { reason: "ETIMEDOUT", weight: 3 },
+    { reason: "etimedout", weight: 1 },
+    ...picks.slice(1).map((reason) => ({ reason, weight: 1.5 })),
+  ];
+}
+
+function weighted<T extends { weight: number }>(items: readonly T[], rng: () => number): number {
+  const total = items.reduce((n, i) => n + i.weight, 0);
+  let u = rng() * total;
+  for (const [index, item] of items.entries()) {
+    u -= item.weight;
+    if (u < 0) return index;
+  }
+  return items.length - 1;
+}
+
+/** Splits `discarded` over 1–3 reasons of the pool (several in some minutes); counts sum to it exactly. */
+function splitReasons(
+  pool: ReadonlyArray<{ reason: string; weight: number }>,
+  rng: () => number,
+  discarded: number,
+): Map<string, number> {
+  const u = rng();
+  const wanted = Math.min(discarded, u < 0.5 ? 1 : u < 0.8 ? 2 : 3);
+  const left = [...pool];
+  const chosen: Array<{ reason: string; weight: number }> = [];
+  while (chosen.length < wanted && left.length > 0) chosen.push(...left.splice(weighted(left, rng), 1));
+  const counts = new Map(chosen.map((c) => [c.reason, 1])); // every chosen reason occurs
+  for (let n = chosen.length; n < discarded; n++) {
+    const reason = (chosen[weighted(chosen, rng)] as { reason: string }).reason;
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return counts;
+}
+
 export interface TruthOptions {
   /** Longest retry delay; a retried event that has not succeeded by then expires. Default 4 h. */
   maxRetryDelayMs?: number;
@@ -76,6 +148,21 @@ function minuteVolume(kind: KindModel, minute: number): number {
   const h = mix(kind.key, minute);
   if ((h & 0x3ff) < 31) return 0; // a quiet minute (3%); the upper 22 bits give the count
   return Math.floor(kind.rate * (0.5 + (h >>> 10) / 0x400000));
+}
+
+/**
+ * The first draws of one minute of one connection: undefined for a quiet minute, else its volume and
+ * its discards. The summary and the failures by reason both start from it, so their discards agree.
+ */
+function drawMinute(
+  rng: () => number,
+  scale: number,
+  failing: boolean,
+): { volume: number; discarded: number } | undefined {
+  if (rng() < 0.04) return undefined; // a quiet minute
+  const volume = Math.floor(5 + rng() * 195 * scale);
+  const discarded = Math.min(volume, Math.floor(volume * (failing ? 0.3 : 0.01) * (0.5 + rng()) + rng()));
+  return { volume, discarded };
 }
 
 function emptySummary(): DeliverySummary {
@@ -155,7 +242,7 @@ export class SegmentTruth {
     if (!dest.enabled) return out;
     const timeline = this.health.get(destinationId) ?? [];
     const constantHealth = timeline.length === 1 ? timeline[0]?.health : undefined;
-    const key = hashString(destinationId, hashString(sourceId, mix(this.fixture.seed, 1)));
+    const key = this.connectionKey(sourceId, destinationId);
     const scale = 0.3 + 0.7 * unit(mix(key, 0x5ca1e));
     const maxDelay = this.maxRetryDelayMs;
     let ttsWeighted = 0;
@@ -167,9 +254,9 @@ export class SegmentTruth {
       if (e > atMs) break; // later minutes have not ended either
       const failing = (constantHealth ?? this.healthAt(destinationId, m)) === "failing";
       const rng = mulberry32(mix(key, i));
-      if (rng() < 0.04) continue; // a quiet minute
-      const volume = Math.floor(5 + rng() * 195 * scale);
-      const discarded = Math.min(volume, Math.floor(volume * (failing ? 0.3 : 0.01) * (0.5 + rng()) + rng()));
+      const draw = drawMinute(rng, scale, failing);
+      if (!draw) continue;
+      const { volume, discarded } = draw;
       const retried = Math.min(volume - discarded, failing ? 5 + Math.floor(rng() * 16) : Math.floor(rng() * 6));
       const first = volume - discarded - retried;
       const pSuccess = failing ? 0.5 : 0.9;
@@ -203,6 +290,36 @@ export class SegmentTruth {
       out.timeToFirstAttemptAverage = Math.round(ttfaWeighted / out.successes);
     }
     return out;
+  }
+
+  /**
+   * Failed deliveries by discard reason of one connection, per minute m with startMs <= m < endMs
+   * that has ended by atMs. Per minute the counts add up exactly to that minute's `discarded` in
+   * deliverySummary: the same draws decide the total, a separate stream splits it into reasons.
+   */
+  failedByReason(sourceId: string, destinationId: string, startMs: number, endMs: number, atMs: number): FailedCount[] {
+    const dest = this.destination(destinationId);
+    if (!dest || dest.sourceId !== sourceId) throw new Error(`no connection ${sourceId} -> ${destinationId}`);
+    const out: FailedCount[] = [];
+    if (!dest.enabled) return out;
+    const key = this.connectionKey(sourceId, destinationId);
+    const scale = 0.3 + 0.7 * unit(mix(key, 0x5ca1e));
+    const pool = reasonPool(key);
+    const stop = Math.min(Math.ceil(endMs / MINUTE_MS), Math.floor(atMs / MINUTE_MS)); // minute must have ended
+    for (let i = Math.ceil(startMs / MINUTE_MS); i < stop; i++) {
+      const m = i * MINUTE_MS;
+      const failing = this.healthAt(destinationId, m) === "failing";
+      const discarded = drawMinute(mulberry32(mix(key, i)), scale, failing)?.discarded ?? 0;
+      if (discarded === 0) continue;
+      for (const [reason, count] of splitReasons(pool, mulberry32(mix(key ^ 0x0fa11ed, i)), discarded)) {
+        out.push({ minuteMs: m, reason, count });
+      }
+    }
+    return out;
+  }
+
+  private connectionKey(sourceId: string, destinationId: string): number {
+    return hashString(destinationId, hashString(sourceId, mix(this.fixture.seed, 1)));
   }
 
   /** The 3–5 (eventName, eventType) pairs a source sends, in a fixed order. */

@@ -1,0 +1,85 @@
+// Delivery Overview (reference §3.G): one time series per pipeline step of a source or connection,
+// beta only. Every step shares one request shape; adding a step is one line in STEPS.
+import { isoSeconds } from "../config/time.js";
+import { UpstreamError } from "../errors.js";
+import type { Granularity } from "../plan/limits.js";
+import type { SegmentHttp } from "./http.js";
+import { collectPages } from "./paginate.js";
+import { type DeliveryOverviewEntry, deliveryOverviewData } from "./schemas.js";
+
+export const DELIVERY_OVERVIEW_ACCEPT = "application/vnd.segment.v1beta+json";
+/** One budget and self-metric name for every step: Segment documents no per-step limit. */
+export const DELIVERY_OVERVIEW_ENDPOINT = "delivery-overview";
+
+/** Step → whether it is per connection (needs `destinationConfigId`, the destination instance id). */
+const STEPS = {
+  "failed-delivery": { perConnection: true },
+} as const satisfies Record<string, { perConnection: boolean }>;
+
+export type OverviewStep = keyof typeof STEPS;
+
+/** Past this many pages a pagination is taken to be looping (design §5). */
+export const MAX_PAGES = 10_000;
+
+export interface OverviewRequest {
+  sourceId: string;
+  /** Required by per-connection steps. */
+  destinationId?: string;
+  start: number;
+  end: number;
+  granularity: Granularity;
+  groupBy?: readonly string[];
+}
+
+export interface OverviewSeries {
+  /** Sum of the entries' totals: whether the top-level `total` is per page or per answer is undocumented. */
+  total: number;
+  dataset: DeliveryOverviewEntry[];
+}
+
+/** Reads one step over `[start, end)`, every page of it. */
+export async function readOverviewStep(
+  http: SegmentHttp,
+  step: OverviewStep,
+  req: OverviewRequest,
+): Promise<OverviewSeries> {
+  const path = `/delivery-overview/${step}`;
+  if (STEPS[step].perConnection && !req.destinationId) throw new Error(`${path} needs a destination id`);
+  // Arrays as the official TypeScript SDK puts them on the wire (`groupBy%5B0%5D=…`, reference §2.4).
+  const groupBy = Object.fromEntries((req.groupBy ?? []).map((g, i) => [`groupBy[${i}]`, g]));
+  let pages = 0;
+  const dataset = await collectPages(
+    http,
+    path,
+    {
+      sourceId: req.sourceId,
+      destinationConfigId: req.destinationId,
+      startTime: isoSeconds(req.start),
+      endTime: isoSeconds(req.end),
+      granularity: req.granularity,
+      ...groupBy,
+    },
+    deliveryOverviewData,
+    DELIVERY_OVERVIEW_ENDPOINT,
+    (data) => {
+      // An empty page that still points further, or endless distinct cursors, would page forever (design §5).
+      pages += 1;
+      if (data.pagination.next && (data.dataset.length === 0 || pages >= MAX_PAGES)) {
+        const what =
+          data.dataset.length === 0 ? "an empty page that still has a next cursor" : `over ${MAX_PAGES} pages`;
+        throw new UpstreamError(`Segment GET ${path} answered ${what}; stopping to avoid a loop`, { retryable: false });
+      }
+      return { items: data.dataset, next: data.pagination.next };
+    },
+    DELIVERY_OVERVIEW_ACCEPT,
+  );
+  return { total: dataset.reduce((n, e) => n + e.total, 0), dataset };
+}
+
+/** Failed deliveries of one connection, grouped by discard reason (design §5, Error details). */
+export function getFailedDelivery(
+  http: SegmentHttp,
+  args: { sourceId: string; destinationId: string; start: number; end: number; granularity: Granularity },
+): Promise<OverviewSeries> {
+  return readOverviewStep(http, "failed-delivery", { ...args, groupBy: ["discardReason"] });
+}
