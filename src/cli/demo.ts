@@ -21,7 +21,7 @@ export function registerDemo(cmd: Command): void {
       // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
       const { DEFAULT_DD_SITE, parseLogLevel, resolveSchedule } = await import("../config/settings.js");
       const { startEmulators } = await import("../emulator/index.js");
-      const { checkDelivery, checkEventVolume, checkUsage } = await import("../emulator/verify.js");
+      const { checkDelivery, checkEventVolume, checkFailures, checkUsage } = await import("../emulator/verify.js");
       const { createLogger } = await import("../log.js");
       const { runExport } = await import("../run/export.js");
       // Validated before the emulators start: a bad level is exit 2 like everywhere else.
@@ -72,12 +72,13 @@ export function registerDemo(cmd: Command): void {
         };
         const delivery = checkDelivery(emulators.segment, emulators.datadog.store, window);
         const events = checkEventVolume(emulators.segment, emulators.datadog.store, window);
+        const failures = checkFailures(emulators.segment, emulators.datadog.store, window);
         const usage = checkUsage(emulators.segment, emulators.datadog.store, {
           prefix: DEFAULT_PREFIX,
           at: now,
           timestamp: Math.floor(now / 1000),
         });
-        const problems = [...delivery.problems, ...events.problems, ...usage.problems];
+        const problems = [...delivery.problems, ...events.problems, ...failures.problems, ...usage.problems];
         const report = {
           segmentUrl: emulators.segment.url,
           datadogUrl: emulators.datadog.url,
@@ -87,7 +88,7 @@ export function registerDemo(cmd: Command): void {
           points: summary.points,
           datadogRequests: summary.datadogRequests,
           segmentCalls: summary.segmentCalls,
-          checkedAgainstTruth: delivery.checked + events.checked + usage.checked,
+          checkedAgainstTruth: delivery.checked + events.checked + failures.checked + usage.checked,
           problems,
         };
         if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -53,6 +53,10 @@ export function addScheduleOptions(cmd: Command, maxDurationDefault?: string): C
       `stop cleanly before this much time has passed, checkpoint what is done, exit 4 if work remains${byDefault}; at most 24d`,
     )
     .option("--no-event-volume", "do not export event volume")
+    .option(
+      "--no-error-details",
+      "do not export failures by reason (<prefix>.delivery.failed, from Segment's Delivery Overview)",
+    )
     .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
 }
 

@@ -3,6 +3,7 @@
 // first, last one wins, because the intake would keep only one of them anyway (§5.1).
 import { gzipSync } from "node:zlib";
 import type { MetricPoint } from "../mapping/types.js";
+import type { OwnedPoint } from "../sink.js";
 
 /** The v2 wire shape of one series (JSON names equal the client's model names for these fields). */
 export interface SeriesPayload {
@@ -39,9 +40,7 @@ export const DATADOG_LIMITS: BatchLimits = {
   maxCompressedBytes: 500_000,
 };
 
-export interface OwnedPoint extends MetricPoint {
-  owner: string;
-}
+export type { OwnedPoint } from "../sink.js";
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 

@@ -7,7 +7,9 @@ import type { Logger } from "pino";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
 import { deadline } from "../deadline.js";
 import { CredentialError, oneLine, UpstreamError } from "../errors.js";
-import { type Batch, type OwnedPoint, ownersOf, packBatches, splitBatch } from "./batch.js";
+import { oldestSubmittableTimestamp } from "../plan/limits.js";
+import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
+import { type Batch, ownersOf, packBatches, splitBatch } from "./batch.js";
 
 export interface DatadogTarget {
   apiKey: string;
@@ -20,6 +22,8 @@ export interface DatadogTarget {
 
 export interface DatadogSinkOptions extends DatadogTarget {
   logger: Logger;
+  /** Historical Metrics Ingestion is on for the prefix: points older than 1 h are stored too. */
+  historical?: boolean | undefined;
   timeoutMs?: number;
   retries?: number;
   minBackoffMs?: number;
@@ -57,7 +61,7 @@ function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-export class DatadogSink {
+export class DatadogSink implements Sink {
   private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
   private configuration: Promise<{ mod: DatadogModule; conf: Configuration }> | undefined;
 
@@ -213,8 +217,21 @@ export class DatadogSink {
     }
   }
 
+  /** Without Historical Metrics Ingestion Datadog drops points older than an hour (reference §4.5). */
+  oldestAcceptedMs(now: number): number {
+    return this.options.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
+  }
+
+  /** Packs points into as few requests as the limits allow and submits them (Sink). */
+  async submit(points: readonly OwnedPoint[]): Promise<SinkOutcome> {
+    if (points.length === 0) return { failed: new Map(), requests: 0 };
+    const outcome = await this.submitBatches(packBatches(points));
+    this.options.logger.debug({ points: points.length, requests: outcome.requests }, "submitted");
+    return { failed: outcome.failed, requests: outcome.requests };
+  }
+
   /** Submits every batch; reports which owners were accepted and which failed (and why). */
-  async submit(batches: readonly Batch[]): Promise<BatchOutcome> {
+  private async submitBatches(batches: readonly Batch[]): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { accepted: new Set(), failed: new Map(), requests: 0 };
     for (const batch of batches) await this.submitOne(batch, outcome);
     // An owner split across batches is accepted only if every part was.
@@ -224,7 +241,7 @@ export class DatadogSink {
 
   /** Packs and submits points; throws the first failure (for small, all-or-nothing submissions). */
   async submitPoints(points: readonly OwnedPoint[]): Promise<void> {
-    const outcome = await this.submit(packBatches(points));
+    const outcome = await this.submitBatches(packBatches(points));
     const failure = outcome.failed.values().next();
     if (!failure.done) throw new UpstreamError(failure.value, { retryable: false });
   }

@@ -1,5 +1,5 @@
 // One `backfill`: every bucket of a past window, oldest first, chunked to the APIs' limits, and
-// resumable: each stream's progress is checkpointed after every wave, so a rerun of the same
+// resumable: each stream's progress is checkpointed as batches are accepted, so a rerun of the same
 // command after Ctrl-C or a crash continues where it stopped instead of redoing finished work.
 import { createHash } from "node:crypto";
 import type { BackfillConfig } from "../config/types.js";
@@ -7,10 +7,10 @@ import { BACKFILL_STAGE, planBackfillStream } from "../plan/backfill.js";
 import { inShard } from "../plan/shard.js";
 import type { BackfillState } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
-import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, sortJobs } from "./jobs.js";
+import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, oldestFirst } from "./jobs.js";
+import { runPipeline, type Stream, sessionPipeline } from "./pipeline.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
-import { runWaves, type Stream, sessionWaves } from "./waves.js";
 import { openWorkspaces } from "./workspace.js";
 
 export interface BackfillSummary {
@@ -60,7 +60,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
   const { logger } = deps;
   const now = deps.now();
   const { bucketMs } = config.schedule;
-  const session = await openSession(config, bucketMs, deps);
+  const session = await openSession(config, deps);
   const summary: BackfillSummary = {
     from: new Date(config.window.start).toISOString(),
     to: new Date(config.window.end).toISOString(),
@@ -98,12 +98,14 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     session.state.backfill = progress;
 
     const streams = new Map<string, Stream>();
-    const jobs: Job[] = [];
-    const addStream = (key: string) => {
+    const sources: Array<Iterable<Job>> = [];
+    const errorDetails = config.errorDetails !== false;
+    const addStream = (key: string, parts = 1) => {
       const done = progress.streams[key];
       const plan = planBackfillStream(config.window, bucketMs, done === undefined ? undefined : Date.parse(done));
       streams.set(key, {
         plan,
+        parts,
         succeeded: new Set(),
         save: (marks) => {
           const mark = marks[BACKFILL_STAGE];
@@ -115,9 +117,12 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     for (const ws of workspaces) {
       const active = ws.discovery.active.filter((c) => inShard(deliveryStream(ws, c), config.shard));
       summary.connections += active.length;
-      for (const c of active) jobs.push(...deliveryJobs(ws, c, addStream(deliveryStream(ws, c)), now));
+      for (const c of active) {
+        const plan = addStream(deliveryStream(ws, c), errorDetails ? 2 : 1);
+        sources.push(deliveryJobs(ws, c, plan, now, errorDetails));
+      }
       if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
-        jobs.push(...eventsJobs(ws, addStream(eventsStream(ws)), now));
+        sources.push(eventsJobs(ws, addStream(eventsStream(ws)), now));
       }
     }
     summary.resumed = Object.keys(progress.streams).length > 0;
@@ -125,10 +130,10 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
     deps.onPlanned?.(summary.planned);
     if (summary.resumed) logger.info({ remaining: summary.planned }, "resuming an interrupted backfill");
 
-    const totals = await runWaves(
-      sortJobs(jobs),
+    const totals = await runPipeline(
+      oldestFirst(sources),
       streams,
-      sessionWaves(session, config, deps, {
+      sessionPipeline(session, config, deps, {
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         allFirstReads: true,
       }),
@@ -138,7 +143,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
       failed: totals.failed,
       pending: totals.pending,
       points: totals.points,
-      datadogRequests: totals.datadogRequests,
+      datadogRequests: totals.sinkRequests,
       failures: totals.failures,
     });
     summary.stopped = session.stoppedReason();

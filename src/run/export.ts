@@ -1,13 +1,15 @@
 // One `export` run: config → plan → fetch → map → submit → checkpoint (design §1), over every
 // workspace under one budget, then the run's own health series.
 import type { ExportConfig } from "../config/types.js";
+import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, oldestFetchableStart } from "../plan/limits.js";
 import {
-  DELIVERY_METRICS_LIMITS,
-  EVENTS_VOLUME_LIMITS,
-  oldestFetchableStart,
-  oldestSubmittableTimestamp,
-} from "../plan/limits.js";
-import { checkWatermarks, FIRST_STAGE, planStream, reconcileWatermarks, type Watermarks } from "../plan/schedule.js";
+  advanceWatermarks,
+  checkWatermarks,
+  FIRST_STAGE,
+  planStream,
+  reconcileWatermarks,
+  type Watermarks,
+} from "../plan/schedule.js";
 import { inShard } from "../plan/shard.js";
 import { fromWatermarks, toWatermarks } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
@@ -17,15 +19,15 @@ import {
   eventsJobs,
   eventsStream,
   type Job,
-  sortJobs,
+  oldestFirst,
   USAGE_STAGE,
   usageJob,
   usagePlan,
   usageStream,
 } from "./jobs.js";
+import { runPipeline, type Stream, sessionPipeline } from "./pipeline.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
-import { runWaves, type Stream, sessionWaves } from "./waves.js";
 import { openWorkspaces, type WorkspaceRun } from "./workspace.js";
 
 export type { RunDeps } from "./session.js";
@@ -51,6 +53,7 @@ export interface ExportSummary {
   rereadsSkipped: number;
   bucketsPending: number;
   points: number;
+  /** Requests the sink made (Datadog; 0 for --dry-run). */
   datadogRequests: number;
   segmentCalls: number;
   durationMs: number;
@@ -72,7 +75,7 @@ interface Planned {
 export async function runExport(config: ExportConfig, deps: RunDeps): Promise<ExportSummary> {
   const { logger } = deps;
   const now = deps.now();
-  const session = await openSession(config, config.schedule.bucketMs, deps);
+  const session = await openSession(config, deps);
   const summary: ExportSummary = {
     workspaces: [],
     connections: 0,
@@ -93,17 +96,20 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
     const workspaces = await openWorkspaces(config, session, logger);
     if (config.schedule.historical) await assertHistoricalEnabled(config, session);
     const streams = new Map<string, Stream>();
-    const jobs: Job[] = [];
-    for (const ws of workspaces) planned.push(planWorkspace(config, ws, now, deps, streams, jobs, summary));
-    logger.debug({ jobs: jobs.length, streams: streams.size }, "planned");
-    const totals = await runWaves(sortJobs(jobs), streams, sessionWaves(session, config, deps));
+    const sources: Array<Iterable<Job>> = [];
+    const submittable = session.sink.oldestAcceptedMs(now);
+    for (const ws of workspaces) {
+      planned.push(planWorkspace(config, ws, now, submittable, deps, streams, sources, summary));
+    }
+    logger.debug({ streams: streams.size }, "planned");
+    const totals = await runPipeline(oldestFirst(sources), streams, sessionPipeline(session, config, deps));
     Object.assign(summary, {
       bucketsExported: totals.firstReads,
       bucketsReread: totals.rereads,
       bucketsFailed: totals.failed,
       bucketsPending: totals.pending,
       points: totals.points,
-      datadogRequests: totals.datadogRequests,
+      datadogRequests: totals.sinkRequests,
       failures: totals.failures,
     });
     for (const p of planned) {
@@ -113,7 +119,7 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
         p.summary.bucketsReread += counts?.rereads ?? 0;
         p.summary.bucketsFailed += counts?.failed ?? 0;
       }
-      p.summary.lagMs = lagOf(p, now);
+      p.summary.lagMs = lagOf(p, streams, now);
     }
     summary.workspaces = planned.map((p) => p.summary);
     const lags = summary.workspaces.flatMap((w) => (w.lagMs === undefined ? [] : [w.lagMs]));
@@ -132,15 +138,16 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ex
 
 /**
  * Plans every stream of one workspace (in this process's shard), drops state of connections that
- * disappeared, reports missed buckets, and appends the workspace's jobs.
+ * disappeared, reports missed buckets, and appends the workspace's job sequences (built lazily).
  */
 function planWorkspace(
   config: ExportConfig,
   ws: WorkspaceRun,
   now: number,
+  submittable: number,
   deps: RunDeps,
   streams: Map<string, Stream>,
-  jobs: Job[],
+  sources: Array<Iterable<Job>>,
   summary: ExportSummary,
 ): Planned {
   const { schedule } = config;
@@ -176,8 +183,8 @@ function planWorkspace(
       delete ws.state.delivery[key];
     }
   }
-  const submittable = schedule.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
-  const add = (key: string, label: string, marks: Watermarks, fetchable: number, save: Stream["save"]) => {
+  const errorDetails = config.errorDetails !== false;
+  const add = (key: string, label: string, marks: Watermarks, fetchable: number, save: Stream["save"], parts = 1) => {
     const reach = Math.max(fetchable, submittable);
     const plan = planStream(marks, schedule, now, reach);
     for (const stage of plan.stages) {
@@ -203,7 +210,7 @@ function planWorkspace(
         `${stage.outOfReach} buckets of ${label} in ${slug} were never exported and are now out of reach: ${why}`,
       );
     }
-    streams.set(key, { plan, succeeded: new Set(), save });
+    streams.set(key, { plan, succeeded: new Set(), save, parts });
     own.streams.push(key);
     return plan;
   };
@@ -223,10 +230,18 @@ function planWorkspace(
   for (const c of active) {
     const label = `${c.source.slug} → ${c.destination.name || c.destination.catalogName}`;
     const marks = trusted(ws.state.delivery[c.key]?.stages, label);
-    const plan = add(deliveryStream(ws, c), label, marks, deliveryFetchable, (m) => {
-      ws.state.delivery[c.key] = { stages: fromWatermarks(m) };
-    });
-    jobs.push(...deliveryJobs(ws, c, plan, now));
+    // With error details a bucket has two parts: its summary and its failures by reason.
+    const plan = add(
+      deliveryStream(ws, c),
+      label,
+      marks,
+      deliveryFetchable,
+      (m) => {
+        ws.state.delivery[c.key] = { stages: fromWatermarks(m) };
+      },
+      errorDetails ? 2 : 1,
+    );
+    sources.push(deliveryJobs(ws, c, plan, now, errorDetails));
   }
   // Usage: on a fresh state, then at most once per UTC day; "done" only once Datadog accepted it.
   const usage = config.usage && inShard(usageStream(ws), config.shard) ? usageJob(ws, now) : undefined;
@@ -239,7 +254,7 @@ function planWorkspace(
       },
     });
     own.streams.push(usage.stream);
-    jobs.push(usage);
+    sources.push([usage]);
   }
   if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
     const marks = trusted(ws.state.events?.stages, "event volume");
@@ -251,7 +266,7 @@ function planWorkspace(
     const plan = add(eventsStream(ws), "event volume", marks, fetchable, (m) => {
       ws.state.events = { stages: fromWatermarks(m) };
     });
-    jobs.push(...eventsJobs(ws, plan, now));
+    sources.push(eventsJobs(ws, plan, now));
   }
   return own;
 }
@@ -260,11 +275,16 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The lag of the slowest stream: now minus the end of the newest bucket it has first-read. */
-function lagOf(p: Planned, now: number): number | undefined {
-  const ends = p.ws.discovery.active
-    .map((c) => toWatermarks(p.ws.state.delivery[c.key]?.stages)?.[FIRST_STAGE])
-    .concat(toWatermarks(p.ws.state.events?.stages)?.[FIRST_STAGE])
-    .filter((v): v is number => v !== undefined);
-  return ends.length === 0 ? undefined : now - Math.min(...ends);
+/**
+ * The lag of the slowest stream of this run: now minus the end of the newest bucket its first read
+ * has reached, from the run's own plans and results (not read back from the state: a stream turned
+ * off, such as event volume with --no-event-volume, no longer counts).
+ */
+function lagOf(p: Planned, streams: ReadonlyMap<string, Stream>, now: number): number | undefined {
+  const ends = p.streams.flatMap((key) => {
+    const stream = streams.get(key);
+    const mark = stream ? advanceWatermarks(stream.plan, stream.succeeded)[FIRST_STAGE] : undefined;
+    return mark === undefined ? [] : [mark];
+  });
+  return ends.length === 0 ? undefined : Math.max(0, now - Math.min(...ends));
 }

@@ -2,7 +2,6 @@
 // belongs to, so the checkpoint knows which buckets Datadog accepted).
 import type { Logger } from "pino";
 import type { ExportConfig } from "../config/settings.js";
-import type { OwnedPoint } from "../datadog/batch.js";
 import { UpstreamError } from "../errors.js";
 import { mapDeliverySummary } from "../mapping/delivery.js";
 import { mapEventVolume } from "../mapping/events.js";
@@ -13,7 +12,8 @@ import { DELIVERY_METRICS_LIMITS, granularityFor } from "../plan/limits.js";
 import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
 import { getMonthUsage } from "../segment/usage.js";
-import { type DeliveryJob, type EventsJob, type Job, ownerKey, type UsageJob } from "./jobs.js";
+import type { OwnedPoint } from "../sink.js";
+import { type DeliveryJob, type EventsJob, type FailuresJob, type Job, ownerKey, type UsageJob } from "./jobs.js";
 
 export interface FetchContext {
   config: Pick<ExportConfig, "prefix" | "eventsGroupBy"> & { schedule: { bucketMs: number } };
@@ -121,7 +121,43 @@ async function fetchUsage(job: UsageJob, ctx: FetchContext): Promise<JobResult> 
   return { job, points: points.map((p) => ({ ...p, owner })) };
 }
 
+/**
+ * Error details of one connection for all of its buckets of this run. No points is a valid answer
+ * (no failures, or Delivery Overview not available to the token: design §5 says the run then goes
+ * on as if error details were off), and settles the buckets' error-details part.
+ */
+async function fetchFailures(job: FailuresJob, ctx: FetchContext): Promise<JobResult> {
+  const { ws, connection } = job;
+  const read = await ws.errorDetails.readBuckets({
+    sourceId: connection.source.id,
+    destinationId: connection.destination.id,
+    buckets: job.buckets,
+    bucketMs: ctx.config.schedule.bucketMs,
+    now: ctx.clock(),
+    prefix: ctx.config.prefix,
+    tags: connectionTags(ws.discovery.workspace.slug, connection.source, connection.destination, ws.tags),
+  });
+  if (read && read.unreachable.length > 0) {
+    warnOnce(ctx, [
+      {
+        key: `failures-unreachable:${ws.id}`,
+        message: `some buckets of ${ws.discovery.workspace.slug} are older than Delivery Overview serves: they are exported without error details (e.g. ${read.unreachable.length} of ${connection.source.slug} → ${connection.destination.name || connection.destination.catalogName})`,
+      },
+    ]);
+  }
+  const points = read?.points ?? [];
+  return { job, points: points.map((p) => ({ ...p, owner: ownerKey(job.stream, p.timestamp * 1000) })) };
+}
+
 export function fetchAndMap(job: Job, ctx: FetchContext): Promise<JobResult> {
-  if (job.kind === "usage") return fetchUsage(job, ctx);
-  return job.kind === "delivery" ? fetchDelivery(job, ctx) : fetchEvents(job, ctx);
+  switch (job.kind) {
+    case "usage":
+      return fetchUsage(job, ctx);
+    case "delivery":
+      return fetchDelivery(job, ctx);
+    case "failures":
+      return fetchFailures(job, ctx);
+    default:
+      return fetchEvents(job, ctx);
+  }
 }

@@ -11,9 +11,9 @@ export function historicalMetricNames(prefix: string): string[] {
 
 /** With --historical and an application key, ask Datadog whether it really is enabled (issue #4). */
 export async function assertHistoricalEnabled(config: CommonConfig, session: Session): Promise<void> {
-  if (!session.sink || !config.datadog?.appKey) return;
+  if (!session.datadog || !config.datadog?.appKey) return;
   for (const metric of historicalMetricNames(config.prefix)) {
-    if (!(await session.sink.historicalEnabled(metric))) {
+    if (!(await session.datadog.historicalEnabled(metric))) {
       throw new UsageError(
         `--historical: Historical Metrics Ingestion is not enabled for ${metric}; enable it in Datadog (Metrics → Settings → Historical metrics, for the prefix ${config.prefix}.) or run without --historical`,
       );

@@ -1,5 +1,7 @@
-// Turns stream plans into fetch jobs (pure). A delivery job is one summary call for one bucket of
-// one connection; an events job is one paginated request sequence for a window of a workspace.
+// Turns stream plans into fetch jobs (pure, lazy). A delivery job is one summary call for one bucket
+// of one connection; a failures job is one Delivery Overview request sequence covering every bucket a
+// run reads for one connection (error details); an events job is one paginated request sequence for
+// a window of a workspace. Jobs are generated as the pipeline consumes them, never all up front.
 import { DAY } from "../config/time.js";
 import { alignDown, chunkWindow } from "../plan/buckets.js";
 import {
@@ -81,38 +83,72 @@ export function usagePlan(job: UsageJob): StreamPlan {
   };
 }
 
-export type Job = DeliveryJob | EventsJob | UsageJob;
+/** Failed deliveries by reason for every bucket this run reads of one connection (design §5). */
+export interface FailuresJob extends JobBase {
+  kind: "failures";
+  connection: Connection;
+  /** Bucket starts read this run (first reads and re-reads), ascending. */
+  buckets: number[];
+  /** Of those, the ones read for the first time. */
+  firstReadStarts: number[];
+}
+
+export type Job = DeliveryJob | EventsJob | UsageJob | FailuresJob;
 
 export function ownersOfJob(job: Job): string[] {
-  return job.kind === "events"
-    ? job.dueStarts.map((start) => ownerKey(job.stream, start))
-    : [ownerKey(job.stream, job.start)];
+  if (job.kind === "events") return job.dueStarts.map((start) => ownerKey(job.stream, start));
+  if (job.kind === "failures") return job.buckets.map((start) => ownerKey(job.stream, start));
+  return [ownerKey(job.stream, job.start)];
 }
 
 export function isFirstRead(job: Job, start: number): boolean {
-  if (job.kind === "events") return job.firstReadStarts.includes(start);
+  if (job.kind === "events" || job.kind === "failures") return job.firstReadStarts.includes(start);
   return job.kind === "delivery" ? job.firstRead : true;
 }
 
-export function deliveryJobs(ws: WorkspaceRun, connection: Connection, plan: StreamPlan, now: number): DeliveryJob[] {
+/**
+ * One connection's jobs, oldest bucket first: with error details, first the one failures job that
+ * covers all of the run's buckets (so a deadline never leaves summaries waiting for it), then one
+ * summary job per bucket.
+ */
+export function* deliveryJobs(
+  ws: WorkspaceRun,
+  connection: Connection,
+  plan: StreamPlan,
+  now: number,
+  errorDetails = false,
+): Generator<DeliveryJob | FailuresJob> {
   const stream = deliveryStream(ws, connection);
-  return plan.tasks.flatMap((task) => {
+  const first = plan.tasks[0];
+  const last = plan.tasks[plan.tasks.length - 1];
+  if (errorDetails && first && last) {
+    yield {
+      kind: "failures",
+      ws,
+      stream,
+      connection,
+      start: first.start,
+      end: last.end,
+      granularity: "MINUTE",
+      buckets: plan.tasks.map((t) => t.start),
+      firstReadStarts: plan.tasks.filter((t) => t.firstRead).map((t) => t.start),
+    };
+  }
+  for (const task of plan.tasks) {
     const limit = granularityFor(DELIVERY_METRICS_LIMITS, task.start, plan.bucketMs, now);
     // The plan's reach already excludes buckets no granularity can serve; keep the guard anyway.
-    if (!limit) return [];
-    return [
-      {
-        kind: "delivery" as const,
-        ws,
-        stream,
-        connection,
-        start: task.start,
-        end: task.end,
-        granularity: limit.granularity,
-        firstRead: task.firstRead,
-      },
-    ];
-  });
+    if (!limit) continue;
+    yield {
+      kind: "delivery",
+      ws,
+      stream,
+      connection,
+      start: task.start,
+      end: task.end,
+      granularity: limit.granularity,
+      firstRead: task.firstRead,
+    };
+  }
 }
 
 /**
@@ -121,6 +157,7 @@ export function deliveryJobs(ws: WorkspaceRun, connection: Connection, plan: Str
  * are dropped.
  */
 export function eventsJobs(ws: WorkspaceRun, plan: StreamPlan, now: number): EventsJob[] {
+  // Few (one request window per maximum range), so built at once.
   const first = plan.tasks[0];
   const last = plan.tasks[plan.tasks.length - 1];
   if (!first || !last) return [];
@@ -145,7 +182,34 @@ export function eventsJobs(ws: WorkspaceRun, plan: StreamPlan, now: number): Eve
   });
 }
 
-/** Oldest first: watermarks then advance evenly, and a deadline cuts the newest work, not a gap. */
-export function sortJobs(jobs: Job[]): Job[] {
-  return jobs.sort((a, b) => a.start - b.start || a.stream.localeCompare(b.stream));
+/**
+ * Merges the streams' job sequences oldest bucket first (ties in the order given), taking one job
+ * at a time from each: watermarks advance evenly, a deadline cuts the newest work rather than whole
+ * streams, and the oldest buckets reach the sink before they age out of its window. Only one
+ * pending job per stream exists at a time.
+ */
+export function* oldestFirst(sources: ReadonlyArray<Iterable<Job>>): Generator<Job> {
+  const heads: Array<{ it: Iterator<Job>; job: Job }> = [];
+  for (const source of sources) {
+    const it = source[Symbol.iterator]();
+    const next = it.next();
+    if (!next.done) heads.push({ it, job: next.value });
+  }
+  while (heads.length > 0) {
+    let min = Number.POSITIVE_INFINITY;
+    for (const h of heads) if (h.job.start < min) min = h.job.start;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i] as { it: Iterator<Job>; job: Job };
+      while (head.job.start === min) {
+        yield head.job;
+        const next = head.it.next();
+        if (next.done) {
+          heads.splice(i, 1);
+          i -= 1;
+          break;
+        }
+        head.job = next.value;
+      }
+    }
+  }
 }

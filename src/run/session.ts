@@ -1,13 +1,17 @@
 // What every run needs around its jobs: the state file (and its lock), the Segment client, the
-// Datadog sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
+// sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { formatDuration } from "../config/time.js";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { deadline } from "../deadline.js";
 import { PartialFailureError } from "../errors.js";
+import { NdjsonSink } from "../ndjson/sink.js";
+import { oldestSubmittableTimestamp } from "../plan/limits.js";
 import { RateBudget } from "../segment/budget.js";
 import { SegmentHttp } from "../segment/http.js";
+import type { Sink } from "../sink.js";
 import { acquireLock, type Lock } from "../state/lock.js";
 import { assertStateWritable, loadState, type State, saveState } from "../state/store.js";
 
@@ -26,7 +30,10 @@ export interface RunDeps {
 export interface Session {
   /** A Segment client for one workspace, on the run's shared budget and stop signal. */
   segment(settings: WorkspaceSettings): SegmentHttp;
-  sink: DatadogSink | undefined;
+  /** Where points go: Datadog, or stdout for `--dry-run`. */
+  sink: Sink;
+  /** The Datadog sink when the run submits there (for the --historical check). */
+  datadog: DatadogSink | undefined;
   state: State;
   stop: AbortSignal;
   /** `endpoint status` → count, for the self-metrics. */
@@ -41,11 +48,35 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/**
+ * The run's sink: one line per kind of destination. Dry runs print what the Datadog sink would be
+ * sent, planned against the same window.
+ */
+function openSink(
+  config: CommonConfig,
+  historical: boolean,
+  deps: RunDeps,
+  stop: AbortSignal,
+): { sink: Sink; datadog: DatadogSink | undefined } {
+  if (config.dryRun || !config.datadog) {
+    const oldest = (now: number) => (historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now));
+    return { sink: new NdjsonSink(deps.stdout, oldest), datadog: undefined };
+  }
+  const datadog = new DatadogSink({
+    ...config.datadog,
+    historical,
+    logger: deps.logger,
+    timeoutMs: config.requestTimeoutMs,
+    signal: stop,
+  });
+  return { sink: datadog, datadog };
+}
+
 export async function openSession(
-  config: CommonConfig & { maxDurationMs?: number | undefined },
-  bucketMs: number,
+  config: CommonConfig & { maxDurationMs?: number | undefined; schedule: { bucketMs: number; historical: boolean } },
   deps: RunDeps,
 ): Promise<Session> {
+  const { bucketMs } = config.schedule;
   const started = performance.now();
   // Everything that can be exit 2 is checked before the lock and before any request.
   if (!config.dryRun) await assertStateWritable(config.statePath);
@@ -65,6 +96,9 @@ export async function openSession(
       () => new Error(`--max-duration ${formatDuration(config.maxDurationMs ?? 0)} reached`),
     );
     const stop = run.signal;
+    // Every request in flight listens to it (deadline, retries, waits): many listeners are expected,
+    // and Node's leak warning at 11 would otherwise print on stderr mid-run.
+    setMaxListeners(0, stop);
     const deadlineAt = stopAfterMs === undefined ? undefined : Date.now() + stopAfterMs;
     let lastSaved = JSON.stringify({ ...state, updatedAt: undefined });
     const segmentCalls = new Map<string, number>();
@@ -87,13 +121,11 @@ export async function openSession(
       clients.push(http);
       return http;
     };
-    const sink =
-      config.dryRun || !config.datadog
-        ? undefined
-        : new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: config.requestTimeoutMs, signal: stop });
+    const { sink, datadog } = openSink(config, config.schedule.historical, deps, stop);
     return {
       segment,
       sink,
+      datadog,
       state,
       stop,
       segmentCalls,
@@ -116,7 +148,7 @@ export async function openSession(
       close: async () => {
         run.dispose();
         await Promise.all(clients.map((c) => c.close()));
-        await sink?.close();
+        await sink.close();
         await lock?.release();
       },
     };

@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import type { SegmentHttp } from "../segment/http.js";
 import type { WorkspaceState } from "../state/store.js";
 import { type Discovery, discover } from "./discover.js";
+import { WorkspaceErrorDetails } from "./error-details.js";
 import type { Session } from "./session.js";
 
 export interface WorkspaceRun {
@@ -17,9 +18,15 @@ export interface WorkspaceRun {
   tags: string[];
   /** Prefix of this workspace's stream keys (its id: unique across workspaces). */
   id: string;
+  /** Failures by reason (Delivery Overview), or off; one warning per run if the token may not read it. */
+  errorDetails: WorkspaceErrorDetails;
 }
 
-export async function openWorkspaces(config: CommonConfig, session: Session, logger: Logger): Promise<WorkspaceRun[]> {
+export async function openWorkspaces(
+  config: CommonConfig & { errorDetails?: boolean | undefined },
+  session: Session,
+  logger: Logger,
+): Promise<WorkspaceRun[]> {
   const runs = await Promise.all(
     config.workspaces.map(async (settings) => {
       const http = session.segment(settings);
@@ -31,7 +38,13 @@ export async function openWorkspaces(config: CommonConfig, session: Session, log
       };
       state.slug = discovery.workspace.slug;
       session.state.workspaces[id] = state;
-      return { settings, http, discovery, state, tags: [...config.tags, ...settings.tags], id };
+      const errorDetails = new WorkspaceErrorDetails(
+        http,
+        discovery.workspace.slug,
+        logger,
+        config.errorDetails !== false,
+      );
+      return { settings, http, discovery, state, tags: [...config.tags, ...settings.tags], id, errorDetails };
     }),
   );
   const seen = new Map<string, string>();

@@ -28,6 +28,7 @@ const CONTRACT_SERIES = new Set(
     "delivery.time_to_success.p95",
     "delivery.time_to_first_attempt.avg",
     "delivery.time_to_first_attempt.p95",
+    "delivery.failed",
     "events.volume",
     "usage.mtu",
     "usage.api_calls",

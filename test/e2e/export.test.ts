@@ -3,7 +3,7 @@ import { readFileSync, statSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MINUTE } from "../../src/config/time.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
-import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
+import { checkDelivery, checkEventVolume, checkFailures } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runExport } from "../../src/run/export.js";
@@ -64,9 +64,21 @@ describe("export end to end", () => {
     // Nothing arrived outside Datadog's window, so nothing relied on a silently dropped point.
     expect(emulators.datadog.dropped).toEqual([]);
 
+    // Error details: failures by reason for every connection and bucket, equal to the truth, and
+    // one Delivery Overview request sequence per connection (not one per bucket).
+    const failures = checkFailures(emulators.segment, emulators.datadog.store, window);
+    expect(failures.problems).toEqual([]);
+    expect(failures.checked).toBeGreaterThan(0);
+    const active = emulators.segment.fixture.destinations.filter((d) => d.enabled);
+    for (const d of active) {
+      expect(emulators.segment.deliveryOverviewRequests({ destinationConfigId: d.id })).toBeLessThanOrEqual(1);
+    }
+    expect(emulators.segment.deliveryOverviewRequests()).toBe(6);
+
     expect(summary).toMatchObject({ connections: 6, bucketsExported: 70, bucketsFailed: 0, datadogRequests: 1 });
-    // The fewest Segment calls: workspace, sources, destinations, one summary per bucket, one events request.
-    expect(summary.segmentCalls).toBe(3 + 60 + 1);
+    // The fewest Segment calls: workspace, sources, destinations, one summary per bucket, one
+    // failures sequence per connection, one events request.
+    expect(summary.segmentCalls).toBe(3 + 60 + 6 + 1);
     // The disabled destination is never asked for.
     const disabled = emulators.segment.fixture.destinations.find((d) => !d.enabled);
     expect(disabled).toBeDefined();
@@ -125,11 +137,13 @@ describe("export end to end", () => {
     expect(byName("buckets.exported")[0]).toMatchObject({ value: 70, type: 1 });
     expect(byName("buckets.exported")[0]?.tags).toContain("workspace:emulated-workspace");
     const calls = byName("segment.calls");
-    expect(calls.reduce((n, p) => n + p.value, 0)).toBe(64);
+    expect(calls.reduce((n, p) => n + p.value, 0)).toBe(70);
     expect(calls.find((p) => p.tags.includes("endpoint:delivery-metrics"))).toMatchObject({ value: 60 });
     // Lag: now (10:07:30) minus the end of the newest exported bucket (10:05).
     expect(byName("lag")[0]?.value).toBe(150);
-    expect(byName("points.submitted")[0]?.value).toBe(60 * 10 + 40);
+    const failed = emulators.datadog.store.series("segment_exporter.delivery.failed").length;
+    expect(failed).toBeGreaterThan(0);
+    expect(byName("points.submitted")[0]?.value).toBe(60 * 10 + 40 + failed);
   });
 
   it("a re-export overwrites the same points instead of adding to them", async () => {

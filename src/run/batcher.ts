@@ -1,0 +1,83 @@
+// Collects job results until they make one submission, then hands them to the sink while fetching
+// goes on. Whole results only: a job's points are never split over two submissions, so a job's
+// owners are settled by exactly one outcome. `add` waits when `maxInFlight` submissions are already
+// under way and the current batch is full: that is the pipeline's backpressure.
+import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
+import type { JobResult } from "./fetch.js";
+
+/** About one Datadog request: the intake's 10 000-point recommendation (reference §4.2). */
+export const DEFAULT_BATCH_POINTS = 10_000;
+
+export interface SettledBatch extends SinkOutcome {
+  points: number;
+  /** The sink threw (e.g. CredentialError): nothing of the batch counts as accepted. */
+  error?: unknown;
+}
+
+export interface BatcherOptions {
+  sink: Sink;
+  batchPoints?: number;
+  /** Submissions under way at once; 1 keeps the sink's requests in order and memory smallest. */
+  maxInFlight?: number;
+  /** Called once per submission, in completion order; may write the checkpoint. */
+  onSettled: (results: readonly JobResult[], outcome: SettledBatch) => Promise<void>;
+}
+
+export class Batcher {
+  private results: JobResult[] = [];
+  private points = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(private readonly options: BatcherOptions) {}
+
+  private get batchPoints(): number {
+    return this.options.batchPoints ?? DEFAULT_BATCH_POINTS;
+  }
+
+  async add(result: JobResult): Promise<void> {
+    this.rethrow();
+    // Submit what is held before it would grow past a batch (a single large result goes alone).
+    if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.flush();
+    this.results.push(result);
+    this.points += result.points.length;
+    if (this.points >= this.batchPoints) await this.flush();
+  }
+
+  /** Submits what is held and waits for every submission to settle. */
+  async close(): Promise<void> {
+    if (this.points > 0 || this.results.length > 0) await this.flush();
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+    this.rethrow();
+  }
+
+  private async flush(): Promise<void> {
+    const results = this.results;
+    const count = this.points;
+    this.results = [];
+    this.points = 0;
+    while (this.inFlight.size >= (this.options.maxInFlight ?? 1)) await Promise.race(this.inFlight);
+    const points: OwnedPoint[] = [];
+    for (const r of results) for (const p of r.points) points.push(p);
+    const submission = this.submit(results, points, count).finally(() => this.inFlight.delete(submission));
+    this.inFlight.add(submission);
+  }
+
+  private async submit(results: JobResult[], points: OwnedPoint[], count: number): Promise<void> {
+    let outcome: SettledBatch;
+    try {
+      outcome = { ...(await this.options.sink.submit(points)), points: count };
+    } catch (error) {
+      outcome = { failed: new Map(), requests: 0, points: 0, error };
+    }
+    try {
+      await this.options.onSettled(results, outcome);
+    } catch (error) {
+      this.failure ??= error;
+    }
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
