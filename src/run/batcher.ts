@@ -27,6 +27,8 @@ export class Batcher {
   private results: JobResult[] = [];
   private points = 0;
   private readonly inFlight = new Set<Promise<void>>();
+  /** A hand-off of the held batch waiting for a submission slot; adds wait behind it. */
+  private handingOff: Promise<void> | undefined;
   private failure: unknown;
 
   constructor(private readonly options: BatcherOptions) {}
@@ -37,26 +39,39 @@ export class Batcher {
 
   async add(result: JobResult): Promise<void> {
     this.rethrow();
+    // Backpressure: while the held batch waits for a free submission slot, nothing more is taken.
+    while (this.handingOff) await this.handingOff;
     // Submit what is held before it would grow past a batch (a single large result goes alone).
-    if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.flush();
+    if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.handOff();
     this.results.push(result);
     this.points += result.points.length;
-    if (this.points >= this.batchPoints) await this.flush();
+    if (this.points >= this.batchPoints) await this.handOff();
   }
 
   /** Submits what is held and waits for every submission to settle. */
   async close(): Promise<void> {
-    if (this.points > 0 || this.results.length > 0) await this.flush();
+    while (this.handingOff) await this.handingOff;
+    if (this.results.length > 0) await this.handOff();
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
     this.rethrow();
   }
 
+  private async handOff(): Promise<void> {
+    while (this.handingOff) await this.handingOff;
+    this.handingOff = this.flush().finally(() => {
+      this.handingOff = undefined;
+    });
+    await this.handingOff;
+  }
+
+  /** Waits for a submission slot, then starts submitting the held batch (without waiting for it). */
   private async flush(): Promise<void> {
+    while (this.inFlight.size >= (this.options.maxInFlight ?? 1)) await Promise.race(this.inFlight);
     const results = this.results;
     const count = this.points;
     this.results = [];
     this.points = 0;
-    while (this.inFlight.size >= (this.options.maxInFlight ?? 1)) await Promise.race(this.inFlight);
+    if (results.length === 0) return;
     const points: OwnedPoint[] = [];
     for (const r of results) for (const p of r.points) points.push(p);
     const submission = this.submit(results, points, count).finally(() => this.inFlight.delete(submission));

@@ -74,6 +74,7 @@ export function sessionPipeline(
     concurrency: config.concurrency,
     stop: session.stop,
     checkpoint: session.checkpoint,
+    ...(deps.batchPoints !== undefined ? { batchPoints: deps.batchPoints } : {}),
     ...extra,
   };
 }

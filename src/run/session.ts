@@ -25,6 +25,10 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** Lock staleness; tests shorten it. */
   lockStaleMs?: number;
+  /** A sink to use instead of Datadog or stdout (embedding, tests of the Sink contract). */
+  sink?: Sink;
+  /** Points per submission; tests shrink it to exercise batching and backpressure. */
+  batchPoints?: number;
 }
 
 export interface Session {
@@ -58,6 +62,7 @@ function openSink(
   deps: RunDeps,
   stop: AbortSignal,
 ): { sink: Sink; datadog: DatadogSink | undefined } {
+  if (deps.sink) return { sink: deps.sink, datadog: undefined };
   if (config.dryRun || !config.datadog) {
     const oldest = (now: number) => (historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now));
     return { sink: new NdjsonSink(deps.stdout, oldest), datadog: undefined };
