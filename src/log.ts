@@ -2,13 +2,12 @@
 // human line on a terminal. Every line passes through the secret scrubber, so a token can't
 // leak through a message, a nested field or an upstream error text. Stacks only at debug/trace.
 import pino, { type Logger } from "pino";
+import type { LogLevel } from "./log-levels.js";
 import { REDACTED, scrub } from "./secrets.js";
 import { terminalSafe } from "./terminal.js";
 
+export { LOG_LEVELS, type LogLevel } from "./log-levels.js";
 export { REDACTED, registerSecret, scrub } from "./secrets.js";
-
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
-export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 const LEVEL_NAMES: Record<number, string> = {
   10: "TRACE",

@@ -25,11 +25,11 @@ Examples:
   cmd.action(async (flags: BackfillFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveBackfill } = await import("../config/settings.js");
+    const config = resolveBackfill(flags, process.env, Date.now());
     const { createLogger } = await import("../log.js");
     const { runBackfill } = await import("../run/backfill.js");
     const { stopOnSignals } = await import("../run/signals.js");
     const { createProgress } = await import("./progress.js");
-    const config = resolveBackfill(flags, process.env, Date.now());
     const logger = createLogger({ level: config.logLevel });
     const progress = createProgress(flags.json ? "none" : process.stderr.isTTY ? "bar" : "lines", "backfill");
     const stop = stopOnSignals();

@@ -40,11 +40,11 @@ Examples:
   cmd.action(async (flags: CheckFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveCheck } = await import("../config/settings.js");
+    const now = Date.now();
+    const config = resolveCheck(flags, process.env, now);
     const { createLogger } = await import("../log.js");
     const { runCheck } = await import("../run/check.js");
     const { submitCheckedWindow } = await import("../run/check-submit.js");
-    const now = Date.now();
-    const config = resolveCheck(flags, process.env, now);
     const logger = createLogger({ level: config.logLevel });
     const report = await runCheck(config, { now: () => now, logger });
     if (config.junit) {

@@ -20,12 +20,12 @@ Examples:
   cmd.action(async (flags: AssetFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveAssets } = await import("../config/settings.js");
+    const config = resolveAssets(flags, process.env);
     const { dashboardAsset } = await import("../dashboards/assets.js");
     const { buildDashboard } = await import("../dashboards/dashboard.js");
     const { dashboardProblems } = await import("../dashboards/validate.js");
     const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
     const { createLogger } = await import("../log.js");
-    const config = resolveAssets(flags, process.env);
     const dashboard = buildDashboard(assetOptionsOf(config));
     const problems = dashboardProblems(dashboard);
     if (problems.length > 0) throw new Error(`the dashboard definition is invalid: ${problems.join("; ")}`);

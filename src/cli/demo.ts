@@ -20,14 +20,14 @@ export function registerDemo(cmd: Command): void {
     .action(async (flags: { json?: boolean; logLevel?: string }) => {
       // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
       const { DEFAULT_DD_SITE, parseLogLevel, resolveSchedule } = await import("../config/settings.js");
-      const { startEmulators } = await import("../emulator/index.js");
-      const { checkDelivery, checkEventVolume, checkFailures, checkUsage } = await import("../emulator/verify.js");
-      const { createLogger } = await import("../log.js");
-      const { runExport } = await import("../run/export.js");
       // Validated before the emulators start: a bad level is exit 2 like everywhere else.
       const logLevel = parseLogLevel(
         flags.logLevel === undefined ? undefined : { value: flags.logLevel, from: "--log-level" },
       );
+      const { startEmulators } = await import("../emulator/index.js");
+      const { checkDelivery, checkEventVolume, checkFailures, checkUsage } = await import("../emulator/verify.js");
+      const { createLogger } = await import("../log.js");
+      const { runExport } = await import("../run/export.js");
       const schedule = resolveSchedule({}, {});
       const now = Date.now();
       const emulators = await startEmulators({ segment: { now: () => now }, datadog: { now: () => now } });

@@ -21,11 +21,11 @@ export function registerDestinations(cmd: Command): void {
   cmd.action(async (flags: CommonFlags & { json?: boolean }) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveCommon } = await import("../config/settings.js");
+    const config = resolveCommon(flags, process.env, "unused");
     const { createLogger } = await import("../log.js");
     const { discover } = await import("../run/discover.js");
     const { RateBudget } = await import("../segment/budget.js");
     const { SegmentHttp } = await import("../segment/http.js");
-    const config = resolveCommon(flags, process.env, "unused");
     const logger = createLogger({ level: config.logLevel });
     const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
     const clients = config.workspaces.map(

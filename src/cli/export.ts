@@ -48,10 +48,10 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
   cmd.action(async (flags: ExportFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveExport } = await import("../config/settings.js");
+    const config = resolveExport(flags, process.env);
     const { createLogger } = await import("../log.js");
     const { runExport } = await import("../run/export.js");
     const { stopOnSignals } = await import("../run/signals.js");
-    const config = resolveExport(flags, process.env);
     const logger = createLogger({ level: config.logLevel });
     const stop = stopOnSignals();
     const summary = await runExport(config, {

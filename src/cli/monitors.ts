@@ -24,11 +24,11 @@ Examples:
   cmd.action(async (flags: AssetFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
     const { resolveAssets } = await import("../config/settings.js");
+    const config = resolveAssets(flags, process.env);
     const { monitorAssets } = await import("../dashboards/assets.js");
     const { buildMonitors } = await import("../dashboards/monitors.js");
     const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
     const { createLogger } = await import("../log.js");
-    const config = resolveAssets(flags, process.env);
     const options = assetOptionsOf(config);
     const monitors = buildMonitors(options);
     const day = new Date().toISOString().slice(0, 10);

@@ -3,7 +3,7 @@
 // file's key path the user has to fix.
 
 import { UsageError } from "../errors.js";
-import { type Env, envSchema } from "./env.js";
+import { type Env, readEnv } from "./env.js";
 import { type ConfigFile, loadConfigFile } from "./file.js";
 import type { CommonFlags } from "./types.js";
 import type { Raw } from "./values.js";
@@ -19,7 +19,7 @@ export interface Inputs<F extends CommonFlags = CommonFlags> {
 
 export function loadInputs<F extends CommonFlags>(flags: F, rawEnv: NodeJS.ProcessEnv): Inputs<F> {
   assertNoEmptyFlags(flags);
-  const env = envSchema.parse(rawEnv);
+  const env = readEnv(rawEnv);
   const fileRaw = flags.config
     ? { value: flags.config, from: "--config" }
     : env.SEGMENT_EXPORTER_CONFIG
