@@ -1,7 +1,8 @@
 // Packs points into as few `POST /api/v2/series` payloads as the intake's limits allow
-// (reference §4.1–4.2). Pure. Duplicate points (same metric, tags, timestamp) are collapsed
-// first, last one wins, because the intake would keep only one of them anyway (§5.1).
-import { gzipSync } from "node:zlib";
+// (reference §4.1–4.2). Pure. Points of one series go into one series entry with several points;
+// duplicate points (same metric, tags, timestamp) are collapsed first, last one wins, because the
+// intake would keep only one of them anyway (§5.1). The compressed-size limit is checked where the
+// body is compressed, once, just before it is sent (sink.ts).
 import type { MetricPoint } from "../mapping/types.js";
 import type { OwnedPoint } from "../sink.js";
 
@@ -30,14 +31,16 @@ export function ownersOf(batch: Batch): Set<string> {
 export interface BatchLimits {
   maxPoints: number;
   maxUncompressedBytes: number;
-  maxCompressedBytes: number;
 }
 
-/** The documented limits minus a safety margin; the Agent's 10 000-point cap (§4.2). */
+/**
+ * The documented limit minus a safety margin: decompressed JSON under 5 MB (§4.1). The API
+ * documents no point limit (§4.2: the 10 000 is the Agent's own setting), so requests are filled
+ * by bytes; the point cap only bounds one pathological series.
+ */
 export const DATADOG_LIMITS: BatchLimits = {
-  maxPoints: 10_000,
+  maxPoints: 100_000,
   maxUncompressedBytes: 5_000_000,
-  maxCompressedBytes: 500_000,
 };
 
 export type { OwnedPoint } from "../sink.js";
@@ -110,15 +113,7 @@ export function packBatches(points: readonly OwnedPoint[], limits: BatchLimits =
       current.points += part.points.length;
     }
   }
-  return batches.flatMap((batch) => fitCompressed(batch, limits));
-}
-
-/** The wire cap binds only when compression is poor; check the real gzip size only when it could. */
-function fitCompressed(batch: Batch, limits: BatchLimits): Batch[] {
-  if (batch.bytes <= limits.maxCompressedBytes || batch.series.length < 2) return [batch];
-  const compressed = gzipSync(JSON.stringify({ series: batch.series })).length;
-  if (compressed <= limits.maxCompressedBytes) return [batch];
-  return splitBatch(batch).flatMap((half) => fitCompressed(half, limits));
+  return batches;
 }
 
 /** Halves a batch by series (used for the wire cap and for a 413 from the intake). */

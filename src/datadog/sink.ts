@@ -1,7 +1,8 @@
-// Submits batches through @datadog/datadog-api-client v2 `submitMetrics`, gzip-compressed.
+// Submits batches through @datadog/datadog-api-client v2 `submitMetrics`, gzip-compressed by our transport.
 // The client is imported lazily: it costs ~0.7 s and ~100 MB to load (reference §7.8), and
 // `--help`, validation errors and `--dry-run` never need it.
 
+import { gzipSync } from "node:zlib";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
@@ -22,6 +23,8 @@ export interface DatadogTarget {
 
 export interface DatadogSinkOptions extends DatadogTarget {
   logger: Logger;
+  /** Tests shrink the compressed-size limit to exercise splitting. */
+  maxCompressedBytes?: number;
   /** Historical Metrics Ingestion is on for the prefix: points older than 1 h are stored too. */
   historical?: boolean | undefined;
   timeoutMs?: number;
@@ -56,6 +59,40 @@ export function loadDatadogClient(): Promise<DatadogModule> {
   return modulePromise;
 }
 
+/** The intake's limit on a compressed body (reference §4.1: 512 000 bytes), with a margin. */
+const MAX_COMPRESSED_BYTES = 500_000;
+
+/**
+ * Compression happens here, once, with Node's zlib, rather than in the client (pako) plus a trial
+ * gzip to learn the size: the size that is checked is the size that is sent. A body over the
+ * intake's limit is not sent; the client sees a 413, and the sink halves the batch as it does for
+ * a 413 from Datadog.
+ */
+function compressSeries(
+  url: string,
+  init: Record<string, unknown>,
+  maxCompressedBytes: number,
+): { init: Record<string, unknown> } | { tooLarge: ReturnType<typeof localAnswer> } {
+  if (!/\/api\/v2\/series$/.test(url) || typeof init.body !== "string") return { init };
+  const body = gzipSync(init.body);
+  if (body.length > maxCompressedBytes) {
+    return { tooLarge: localAnswer(413, `compressed payload of ${body.length} bytes over ${maxCompressedBytes}`) };
+  }
+  const headers = { ...(init.headers as Record<string, string>), "Content-Encoding": "gzip" };
+  return { init: { ...init, headers, body } };
+}
+
+/** An answer made here, in the shape the client reads (status, headers, text, arrayBuffer). */
+function localAnswer(status: number, text: string) {
+  const body = Buffer.from(JSON.stringify({ errors: [text] }));
+  return {
+    status,
+    headers: new Headers({ "content-type": "application/json" }),
+    text: async () => body.toString("utf8"),
+    arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
+  };
+}
+
 /** Retry what may pass later: timeouts, throttling, server errors, transport failures. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -82,11 +119,13 @@ export class DatadogSink implements Sink {
         // A per-request timeout must be made per call: the client's httpConfig.signal is one
         // signal for the whole configuration (reference §7.7).
         fetch: async (url: string, init: Record<string, unknown>) => {
+          const compressed = compressSeries(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
+          if ("tooLarge" in compressed) return compressed.tooLarge;
           // Held by a timer (see deadline.ts); covers the body too, as the client reads it at once.
           const guard = deadline(timeoutMs, [runSignal]);
           try {
             const response = await undiciFetch(url, {
-              ...init,
+              ...compressed.init,
               dispatcher,
               signal: guard.signal,
               // Never follow a redirect: it would carry DD-API-KEY and the payload to another host.
@@ -121,11 +160,9 @@ export class DatadogSink implements Sink {
     const api = new mod.MetricsApi(conf);
     let answer: { errors?: string[] | undefined };
     try {
-      answer = await api.submitMetrics({
-        // The payload already has the wire shape; the client's models use the same field names here.
-        body: { series: batch.series as never },
-        contentEncoding: "gzip",
-      });
+      // The payload already has the wire shape; the client's models use the same field names here.
+      // No contentEncoding: the transport gzips the serialised body itself, once (compressSeries).
+      answer = await api.submitMetrics({ body: { series: batch.series as never } });
     } catch (error) {
       throw this.classify(error, mod);
     }

@@ -1,12 +1,19 @@
-// Collects job results until they make one submission, then hands them to the sink while fetching
-// goes on. Whole results only: a job's points are never split over two submissions, so a job's
+// Collects job results until they make one submission (about one Datadog request, by estimated
+// JSON bytes), then hands them to the sink while fetching goes on. Whole results only: a job's points are never split over two submissions, so a job's
 // owners are settled by exactly one outcome. `add` waits when `maxInFlight` submissions are already
 // under way and the current batch is full: that is the pipeline's backpressure.
 import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
 import type { JobResult } from "./fetch.js";
 
-/** About one Datadog request: the intake's 10 000-point recommendation (reference §4.2). */
-export const DEFAULT_BATCH_POINTS = 10_000;
+/** A submission is handed over once its JSON would reach about this size: one request of < 5 MB. */
+export const DEFAULT_BATCH_BYTES = 4_500_000;
+/** And at the latest at this many points (the sink's own cap for one series). */
+export const DEFAULT_BATCH_POINTS = 100_000;
+
+/** JSON of one series entry without its points: `{"metric":…,"type":1,"interval":300,"points":[],"tags":[…]}`. */
+const SERIES_OVERHEAD = 60;
+/** One more point in an existing series: `{"timestamp":1795000000,"value":123.45},`. */
+const POINT_BYTES = 40;
 
 export interface SettledBatch extends SinkOutcome {
   points: number;
@@ -17,6 +24,7 @@ export interface SettledBatch extends SinkOutcome {
 export interface BatcherOptions {
   sink: Sink;
   batchPoints?: number;
+  batchBytes?: number;
   /** Submissions under way at once; 1 keeps the sink's requests in order and memory smallest. */
   maxInFlight?: number;
   /** Called once per submission, in completion order; may write the checkpoint. */
@@ -26,6 +34,9 @@ export interface BatcherOptions {
 export class Batcher {
   private results: JobResult[] = [];
   private points = 0;
+  /** Estimated JSON size of what is held, packed by series as the sink will pack it. */
+  private bytes = 0;
+  private series = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   /** A hand-off of the held batch waiting for a submission slot; adds wait behind it. */
   private handingOff: Promise<void> | undefined;
@@ -37,6 +48,10 @@ export class Batcher {
     return this.options.batchPoints ?? DEFAULT_BATCH_POINTS;
   }
 
+  private get full(): boolean {
+    return this.points >= this.batchPoints || this.bytes >= (this.options.batchBytes ?? DEFAULT_BATCH_BYTES);
+  }
+
   async add(result: JobResult): Promise<void> {
     this.rethrow();
     // Backpressure: while the held batch waits for a free submission slot, nothing more is taken.
@@ -45,7 +60,15 @@ export class Batcher {
     if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.handOff();
     this.results.push(result);
     this.points += result.points.length;
-    if (this.points >= this.batchPoints) await this.handOff();
+    for (const p of result.points) {
+      const key = `${p.metric}\u0000${p.tags.join(",")}`;
+      if (this.series.has(key)) this.bytes += POINT_BYTES;
+      else {
+        this.series.add(key);
+        this.bytes += SERIES_OVERHEAD + key.length + 3 * p.tags.length + POINT_BYTES;
+      }
+    }
+    if (this.full) await this.handOff();
   }
 
   /** Submits what is held and waits for every submission to settle. */
@@ -71,6 +94,8 @@ export class Batcher {
     const count = this.points;
     this.results = [];
     this.points = 0;
+    this.bytes = 0;
+    this.series = new Set();
     if (results.length === 0) return;
     const points: OwnedPoint[] = [];
     for (const r of results) for (const p of r.points) points.push(p);

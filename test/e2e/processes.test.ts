@@ -152,7 +152,8 @@ describe("backfill", () => {
     await mkdir(state.replace(/\/[^/]+$/, ""), { recursive: true });
     const args = ["backfill", "--from", "-48h", "--bucket", "1h", "--historical", "--state", state];
     const active = emulators.segment.fixture.destinations.filter((d) => d.enabled).length;
-    const killed = await runAndKill(args, 3000);
+    // Batches fill by bytes (a few thousand buckets each), so kill once the first ones are surely in.
+    const killed = await runAndKill(args, 6000);
     expect(killed.signal).toBe("SIGKILL");
     const before = deliveryCalls();
     const resumed = await runCli([...args, "--json"], env(), { timeoutMs: 60_000 });

@@ -42,7 +42,8 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
   const limits: IntakeLimits = {
     maxWireBytes: options.maxWireBytes ?? 512_000,
     maxDecompressedBytes: options.maxDecompressedBytes ?? 5_242_880,
-    maxPointsPerRequest: options.maxPointsPerRequest ?? 10_000,
+    // The API documents no point limit (reference §4.2: 10 000 is the Agent's own setting).
+    maxPointsPerRequest: options.maxPointsPerRequest ?? Number.POSITIVE_INFINITY,
   };
   const textErrors = options.textErrors ?? false;
   const slowMs = options.slowMs ?? 3000;
