@@ -8,7 +8,7 @@ import { DESCRIPTION_MARKER, MANAGED_TAG } from "../dashboards/common.js";
 import type { Json } from "../dashboards/dashboard.js";
 import { sameDashboard, sameMonitor } from "../dashboards/diff.js";
 import { CredentialError } from "../errors.js";
-import { loadDatadogClient } from "./sink.js";
+import { loadAssetsClient } from "./load.js";
 
 type DatadogModule = typeof import("./client.js");
 type Configuration = import("./client.js").Configuration;
@@ -65,16 +65,20 @@ export class DatadogAssets {
   }
 
   private setup(): Promise<{ mod: DatadogModule; conf: Configuration }> {
-    this.setupPromise ??= loadDatadogClient().then((mod) => {
+    this.setupPromise ??= loadAssetsClient().then((mod) => {
       const { apiKey, appKey, apiUrl, site, timeoutMs } = this.target;
       const dispatcher = this.dispatcher;
       const conf = mod.createConfiguration({
         authMethods: { apiKeyAuth: apiKey, appKeyAuth: appKey },
         ...(apiUrl ? { baseServer: new mod.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
         fetch: (url: string, init: Record<string, unknown>) =>
-          undiciFetch(url, { ...init, dispatcher, signal: AbortSignal.timeout(timeoutMs) } as Parameters<
-            typeof undiciFetch
-          >[1]),
+          // Never follow a redirect: it would carry both keys to another host (as in the sink).
+          undiciFetch(url, {
+            ...init,
+            dispatcher,
+            signal: AbortSignal.timeout(timeoutMs),
+            redirect: "manual",
+          } as Parameters<typeof undiciFetch>[1]),
         // The client's own retry: 429 and 5xx, waiting X-RateLimit-Reset when Datadog sends it.
         enableRetry: true,
         maxRetries: 3,

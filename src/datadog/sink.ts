@@ -11,6 +11,7 @@ import { CredentialError, oneLine, UpstreamError } from "../errors.js";
 import { oldestSubmittableTimestamp } from "../plan/limits.js";
 import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
 import { type Batch, ownersOf, packBatches, splitBatch } from "./batch.js";
+import { loadCoreClient } from "./load.js";
 
 export interface DatadogTarget {
   apiKey: string;
@@ -39,25 +40,8 @@ export interface BatchOutcome {
   requests: number;
 }
 
-type DatadogModule = typeof import("./client.js");
-type Configuration = import("./client.js").Configuration;
-
-// The built bundle (`npm run build`); from source (tests) the deep imports themselves.
-const BUNDLE = "./client.bundle.js";
-let modulePromise: Promise<DatadogModule> | undefined;
-export function loadDatadogClient(): Promise<DatadogModule> {
-  modulePromise ??= (import(BUNDLE) as Promise<DatadogModule>)
-    .catch((error: { code?: string }) => {
-      if (error?.code !== "ERR_MODULE_NOT_FOUND") throw error;
-      return import("./client.js");
-    })
-    .then((mod) => {
-      // The client logs network errors with stacks on its own; we report failures ourselves.
-      mod.logger.setLevel("silent");
-      return mod;
-    });
-  return modulePromise;
-}
+type DatadogModule = typeof import("./client-core.js");
+type Configuration = import("./client-core.js").Configuration;
 
 /** The intake's limit on a compressed body (reference §4.1: 512 000 bytes), with a margin. */
 const MAX_COMPRESSED_BYTES = 500_000;
@@ -109,7 +93,7 @@ export class DatadogSink implements Sink {
   }
 
   private async setup(): Promise<{ mod: DatadogModule; conf: Configuration }> {
-    this.configuration ??= loadDatadogClient().then((mod) => {
+    this.configuration ??= loadCoreClient().then((mod) => {
       const { apiKey, appKey, apiUrl, site, timeoutMs = 30_000 } = this.options;
       const dispatcher = this.dispatcher;
       const runSignal = this.options.signal;
@@ -147,27 +131,65 @@ export class DatadogSink implements Sink {
         enableRetry: false,
       });
       if (!apiUrl) conf.setServerVariables({ site });
-      // Preview endpoints of the client (reference §4.6), used only by the --historical check.
-      conf.unstableOperations["v2.getHistoricalMetricsConfiguration"] = true;
       return { mod, conf };
     });
     return this.configuration;
   }
 
+  /**
+   * One call through the client's configuration: its server for the operation (site or
+   * DD_API_URL), its auth methods and its HTTP layer (our transport). Answers that are not 2xx
+   * become the client's ApiException, as its API classes would throw them.
+   */
+  private async call(
+    operation: string,
+    method: "GET" | "POST",
+    path: string,
+    auth: Array<"apiKeyAuth" | "appKeyAuth">,
+    body?: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const { mod, conf } = await this.setup();
+    const context = conf.getServer(operation).makeRequestContext(path, mod.HttpMethod[method]);
+    context.setHeaderParam("Accept", "application/json");
+    if (body !== undefined) {
+      context.setHeaderParam("Content-Type", "application/json");
+      context.setBody(body);
+    }
+    context.setHttpConfig(conf.httpConfig);
+    mod.applySecurityAuthentication(conf, context, auth);
+    const response = await conf.httpApi.send(context);
+    const text = await response.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      // Not JSON (a gateway page): kept as text for the message.
+    }
+    if (response.httpStatusCode < 200 || response.httpStatusCode >= 300) {
+      throw new mod.ApiException(response.httpStatusCode, parsed);
+    }
+    return { status: response.httpStatusCode, body: parsed };
+  }
+
   /** One request; throws CredentialError on 403, UpstreamError otherwise. */
   private async post(batch: Batch): Promise<void> {
-    const { mod, conf } = await this.setup();
-    const api = new mod.MetricsApi(conf);
-    let answer: { errors?: string[] | undefined };
+    const { mod } = await this.setup();
+    let answer: { errors?: unknown };
     try {
-      // The payload already has the wire shape; the client's models use the same field names here.
-      // No contentEncoding: the transport gzips the serialised body itself, once (compressSeries).
-      answer = await api.submitMetrics({ body: { series: batch.series as never } });
+      // The payload is built in the wire shape (batch.ts); the transport gzips it (compressSeries).
+      const sent = await this.call(
+        "v2.MetricsApi.submitMetrics",
+        "POST",
+        "/api/v2/series",
+        ["apiKeyAuth"],
+        JSON.stringify({ series: batch.series }),
+      );
+      answer = (sent.body ?? {}) as { errors?: unknown };
     } catch (error) {
       throw this.classify(error, mod);
     }
     // A 202 that lists errors did not store (all of) the batch: not accepted, so not checkpointed.
-    if (answer?.errors && answer.errors.length > 0) {
+    if (Array.isArray(answer.errors) && answer.errors.length > 0) {
       throw new UpstreamError(
         `Datadog accepted the request but reported errors: ${answer.errors
           .map((e) => oneLine(String(e)))
@@ -285,9 +307,10 @@ export class DatadogSink implements Sink {
 
   /** Whether Historical Metrics Ingestion is enabled for `metric` (needs an application key). */
   async historicalEnabled(metric: string): Promise<boolean> {
-    const { mod, conf } = await this.setup();
+    const { mod } = await this.setup();
     try {
-      await new mod.MetricsApi(conf).getHistoricalMetricsConfiguration({ metricName: metric });
+      const path = `/api/v2/metrics/historical-metrics-configurations/${encodeURIComponent(metric)}`;
+      await this.call("v2.MetricsApi.getHistoricalMetricsConfiguration", "GET", path, ["apiKeyAuth", "appKeyAuth"]);
       return true;
     } catch (error) {
       if (error instanceof mod.ApiException && error.code === 404) return false;
@@ -303,10 +326,10 @@ export class DatadogSink implements Sink {
 
   /** `GET /api/v1/validate`: true when the key is valid. */
   async validateKey(): Promise<boolean> {
-    const { mod, conf } = await this.setup();
+    const { mod } = await this.setup();
     try {
-      const answer = await new mod.AuthenticationApi(conf).validate();
-      return answer.valid === true;
+      const answer = await this.call("v1.AuthenticationApi.validate", "GET", "/api/v1/validate", ["apiKeyAuth"]);
+      return (answer.body as { valid?: unknown } | undefined)?.valid === true;
     } catch (error) {
       const classified = this.classify(error, mod);
       if (classified instanceof CredentialError) return false;

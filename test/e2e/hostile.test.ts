@@ -409,7 +409,9 @@ describe("documented exit codes for what used to be exit 1", () => {
       const state = tempStatePath();
       const result = await runCli(["export", "--state", state, "--no-usage"], emulatorEnv(proto));
       expect(result.code).toBe(0);
-      expect(JSON.parse(readFileSync(state, "utf8")).workspaces.__proto__.slug).toBe(fixture.workspace.slug);
+      const workspaces = JSON.parse(readFileSync(state, "utf8")).workspaces;
+      // An own key named __proto__, not the prototype: read it as a plain property.
+      expect(Object.getOwnPropertyDescriptor(workspaces, "__proto__")?.value.slug).toBe(fixture.workspace.slug);
     } finally {
       await proto.close();
     }
