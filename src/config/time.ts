@@ -2,10 +2,9 @@
 // `now` is passed in. Errors name the flag and show an accepted form.
 import { UsageError } from "../errors.js";
 
-export const SECOND = 1_000;
-export const MINUTE = 60 * SECOND;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
+import { DAY, HOUR, MINUTE, SECOND } from "../units.js";
+
+export { DAY, formatDuration, HOUR, isoSeconds, MINUTE, SECOND } from "../units.js";
 
 const UNIT_MS = { s: SECOND, m: MINUTE, h: HOUR, d: DAY } as const;
 const DURATION = /^(\d{1,9})(s|m|h|d)$/;
@@ -71,21 +70,4 @@ function parseAnyTime(text: string, now: number, flag: string): number {
   throw new UsageError(
     `${flag}: '${text}' is not a time; use ISO 8601 (2026-11-24T06:00:00Z), now, or a time relative to now (-90m, -6h, -2d)`,
   );
-}
-
-/** `300000` → `5m`; the largest unit that divides exactly, so messages echo what users typed. */
-export function formatDuration(ms: number): string {
-  for (const [unit, size] of [
-    ["d", DAY],
-    ["h", HOUR],
-    ["m", MINUTE],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return ms % SECOND === 0 ? `${ms / SECOND}s` : `${ms}ms`;
-}
-
-/** ISO 8601 without milliseconds, the form Segment's own examples use. */
-export function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

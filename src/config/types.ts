@@ -44,11 +44,9 @@ export interface BackfillFlags extends ExportFlags {
 }
 
 /** `check` thresholds, validated: a rate in [0, 1], a p95 in milliseconds, an event count. */
-export interface Thresholds {
-  minSuccessRate?: number | undefined;
-  maxP95Ms?: number | undefined;
-  minEvents?: number | undefined;
-}
+export type { Shard, Thresholds } from "../domain.js";
+
+import type { Shard, Thresholds } from "../domain.js";
 
 export interface WorkspaceThresholds extends Thresholds {
   /** Overrides by destination id or name. */
@@ -76,10 +74,6 @@ export interface DatadogSettings {
 }
 
 /** `--shard i/n`: this process takes the connections whose hash falls in shard i of n. */
-export interface Shard {
-  index: number;
-  count: number;
-}
 
 export interface CommonConfig {
   workspaces: WorkspaceSettings[];

@@ -1,6 +1,6 @@
 // Delivery Overview `failed-delivery` grouped by `discardReason` → `<p>.delivery.failed` (design §5,
 // Error details). The series name lives here so dashboards and monitors query what the mapping sends.
-import { isoSeconds } from "../config/time.js";
+import { isoSeconds } from "../units.js";
 import type { MetricPoint } from "./types.js";
 
 /** Suffix of the failures-by-reason count series; the full name is `<prefix>.delivery.failed`. */

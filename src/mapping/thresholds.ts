@@ -2,9 +2,9 @@
 // expired) per connection over the window; p95 is Segment's time-to-success p95 for the window;
 // event volume is per source. A connection with no traffic has no rate and does not fail on it.
 
-export type { Thresholds } from "../config/types.js";
+export type { Thresholds } from "../domain.js";
 
-import type { Thresholds } from "../config/types.js";
+import type { Thresholds } from "../domain.js";
 
 export interface ConnectionNumbers {
   successes: number;

@@ -1,7 +1,8 @@
 // The window of a `backfill` (pure): validated against both APIs' limits before any request, and
 // planned as one single-stage stream per connection whose watermark makes the backfill resumable.
-import { formatDuration, isoSeconds } from "../config/time.js";
+
 import { UsageError } from "../errors.js";
+import { formatDuration, isoSeconds } from "../units.js";
 import { alignDown } from "./buckets.js";
 import {
   AGE_MARGIN_MS,

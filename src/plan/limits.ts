@@ -1,6 +1,6 @@
 // The time limits both APIs impose, in one table (reference/segment-public-api.md §4,
 // reference/datadog-metrics-api.md §4.5). Pure data and pure helpers.
-import { DAY, HOUR, MINUTE } from "../config/time.js";
+import { DAY, HOUR, MINUTE } from "../units.js";
 
 export type Granularity = "MINUTE" | "HOUR" | "DAY";
 

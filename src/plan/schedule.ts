@@ -2,7 +2,7 @@
 // or one workspace's event volume) has one watermark per *stage*: the first read at `--delay` after
 // a bucket ends, then one stage per `--reread` age. A watermark is the end of the newest bucket
 // through which that stage is done; it only moves over buckets that succeeded or were reported.
-import { formatDuration } from "../config/time.js";
+import { formatDuration } from "../units.js";
 import { alignDown, alignUp } from "./buckets.js";
 import { oldestSubmittableTimestamp, SEGMENT_RETRY_HORIZON_MS } from "./limits.js";
 

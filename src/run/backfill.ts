@@ -119,7 +119,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
       summary.connections += active.length;
       for (const c of active) {
         const plan = addStream(deliveryStream(ws, c), errorDetails ? 2 : 1);
-        sources.push(deliveryJobs(ws, c, plan, now, errorDetails));
+        sources.push(deliveryJobs(ws, c, plan, deps.now, errorDetails));
       }
       if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
         sources.push(eventsJobs(ws, addStream(eventsStream(ws)), now));

@@ -241,7 +241,7 @@ function planWorkspace(
       },
       errorDetails ? 2 : 1,
     );
-    sources.push(deliveryJobs(ws, c, plan, now, errorDetails));
+    sources.push(deliveryJobs(ws, c, plan, deps.now, errorDetails));
   }
   // Usage: on a fresh state, then at most once per UTC day; "done" only once Datadog accepted it.
   const usage = config.usage && inShard(usageStream(ws), config.shard) ? usageJob(ws, now) : undefined;

@@ -8,7 +8,6 @@ import { mapEventVolume } from "../mapping/events.js";
 import { connectionTags, sourceTags } from "../mapping/tags.js";
 import type { MappingWarning } from "../mapping/types.js";
 import { mapUsage } from "../mapping/usage.js";
-import { DELIVERY_METRICS_LIMITS, granularityFor } from "../plan/limits.js";
 import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
 import { getMonthUsage } from "../segment/usage.js";
@@ -17,7 +16,7 @@ import { type DeliveryJob, type EventsJob, type FailuresJob, type Job, ownerKey,
 
 export interface FetchContext {
   config: Pick<ExportConfig, "prefix" | "eventsGroupBy"> & { schedule: { bucketMs: number } };
-  /** Granularity is chosen when a request is sent: a long run ages its buckets. */
+  /** The clock of the run: usage is stamped with it, error details plan their windows at it. */
   clock: () => number;
   logger: Logger;
   /** Warning keys already logged by this process. */
@@ -43,9 +42,7 @@ function warnOnce(ctx: FetchContext, warnings: readonly MappingWarning[]): void 
 
 async function fetchDelivery(job: DeliveryJob, ctx: FetchContext): Promise<JobResult> {
   const { connection, ws } = job;
-  const granularity =
-    granularityFor(DELIVERY_METRICS_LIMITS, job.start, job.end - job.start, ctx.clock())?.granularity ??
-    job.granularity;
+  const { granularity } = job;
   const summary = await getDeliverySummary(ws.http, {
     sourceId: connection.source.id,
     destinationId: connection.destination.id,

@@ -95,10 +95,15 @@ export interface FailuresJob extends JobBase {
 
 export type Job = DeliveryJob | EventsJob | UsageJob | FailuresJob;
 
-export function ownersOfJob(job: Job): string[] {
-  if (job.kind === "events") return job.dueStarts.map((start) => ownerKey(job.stream, start));
-  if (job.kind === "failures") return job.buckets.map((start) => ownerKey(job.stream, start));
-  return [ownerKey(job.stream, job.start)];
+/** A bucket a job's points belong to: its start as a number, and the owner key its points carry. */
+export interface Owner {
+  start: number;
+  key: string;
+}
+
+export function ownersOfJob(job: Job): Owner[] {
+  const starts = job.kind === "events" ? job.dueStarts : job.kind === "failures" ? job.buckets : [job.start];
+  return starts.map((start) => ({ start, key: ownerKey(job.stream, start) }));
 }
 
 export function isFirstRead(job: Job, start: number): boolean {
@@ -115,7 +120,8 @@ export function* deliveryJobs(
   ws: WorkspaceRun,
   connection: Connection,
   plan: StreamPlan,
-  now: number,
+  /** Jobs are built just before they are fetched, so the granularity is chosen once, then, for good. */
+  clock: () => number,
   errorDetails = false,
 ): Generator<DeliveryJob | FailuresJob> {
   const stream = deliveryStream(ws, connection);
@@ -135,7 +141,7 @@ export function* deliveryJobs(
     };
   }
   for (const task of plan.tasks) {
-    const limit = granularityFor(DELIVERY_METRICS_LIMITS, task.start, plan.bucketMs, now);
+    const limit = granularityFor(DELIVERY_METRICS_LIMITS, task.start, plan.bucketMs, clock());
     // The plan's reach already excludes buckets no granularity can serve; keep the guard anyway.
     if (!limit) continue;
     yield {

@@ -124,10 +124,8 @@ export async function runPipeline(
       p = { parts: new Map(), failed: new Set() };
       progress.set(result.job.stream, p);
     }
-    const start = (owner: string) => Number(owner.slice(owner.lastIndexOf("@") + 1));
-    for (const owner of ownersOfJob(result.job)) {
-      const bucket = start(owner);
-      const reason = result.error ?? failed.get(owner);
+    for (const { start: bucket, key } of ownersOfJob(result.job)) {
+      const reason = result.error ?? failed.get(key);
       if (reason !== undefined) {
         if (p.failed.has(bucket)) continue;
         p.failed.add(bucket);
