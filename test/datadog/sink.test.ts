@@ -25,16 +25,20 @@ const point = (i: number, tag: string): OwnedPoint => ({
   owner: `o${i}`,
 });
 
+function sinkTo(url: string, maxCompressedBytes?: number): DatadogSink {
+  return new DatadogSink({
+    apiKey: "sandbox-datadog-api-key",
+    site: "datadoghq.com",
+    apiUrl: url,
+    logger: silentLogger,
+    ...(maxCompressedBytes ? { maxCompressedBytes } : {}),
+  });
+}
+
 describe("DatadogSink transport", () => {
   it("sends gzip bodies under the compressed limit, splitting a batch whose tags do not compress", async () => {
     emulator = await startDatadogEmulator({ now: () => NOW });
-    const sink = new DatadogSink({
-      apiKey: "sandbox-datadog-api-key",
-      site: "datadoghq.com",
-      apiUrl: emulator.url,
-      logger: silentLogger,
-      maxCompressedBytes: 30_000,
-    });
+    const sink = sinkTo(emulator.url, 30_000);
     try {
       const points = Array.from({ length: 2000 }, (_, i) => point(i, `x:${randomBytes(24).toString("hex")}`));
       const outcome = await sink.submit(points);
@@ -55,12 +59,7 @@ describe("DatadogSink transport", () => {
 
   it("a compressible batch of 20 000 points goes in one request", async () => {
     emulator = await startDatadogEmulator({ now: () => NOW });
-    const sink = new DatadogSink({
-      apiKey: "sandbox-datadog-api-key",
-      site: "datadoghq.com",
-      apiUrl: emulator.url,
-      logger: silentLogger,
-    });
+    const sink = sinkTo(emulator.url);
     try {
       const points = Array.from({ length: 20_000 }, (_, i) => point(i, `destination_id:d${i}`));
       const outcome = await sink.submit(points);
