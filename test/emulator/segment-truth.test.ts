@@ -85,8 +85,7 @@ describe("segment ground truth: delivery", () => {
     const t = createTruth(fixture, { maxRetryDelayMs: 20 * MIN });
     const [s, d] = [web?.id ?? "", mixpanelWeb?.id ?? ""];
     t.setHealth(d, "failing");
-    const failed = (at: number) =>
-      t.failedByReason(s, d, NOW - 10 * MIN, NOW, at).reduce((n, f) => n + f.count, 0);
+    const failed = (at: number) => t.failedByReason(s, d, NOW - 10 * MIN, NOW, at).reduce((n, f) => n + f.count, 0);
     const seen = [NOW, NOW + 5 * MIN, NOW + 20 * MIN, NOW + 5 * HOUR].map((at) => {
       const discarded = t.deliverySummary(s, d, NOW - 10 * MIN, NOW, at).discarded;
       expect(failed(at)).toBe(discarded);
