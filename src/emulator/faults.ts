@@ -2,10 +2,19 @@
 // (status, body, reset…); this module only decides *when* one fires: queued faults first (exact,
 // for deterministic tests), then a seeded probability (for chaos tests).
 
+/** What a fault rule may look at besides the route: the request's path and raw query string. */
+export interface FaultRequest {
+  path: string;
+  query: string;
+}
+
 export interface FaultRule<K extends string> {
   kind: K;
-  /** Only requests whose route name matches (exact string or predicate). Default: every route. */
-  route?: string | ((route: string) => boolean);
+  /**
+   * Only requests whose route name matches (exact string or predicate; the predicate also gets the
+   * request, e.g. to fault one connection only). Default: every route.
+   */
+  route?: string | ((route: string, request?: FaultRequest) => boolean);
 }
 
 export interface ChaosSettings<K extends string> {
@@ -30,9 +39,9 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function matches(route: string, rule: FaultRule<string>["route"]): boolean {
+function matches(route: string, rule: FaultRule<string>["route"], request?: FaultRequest): boolean {
   if (rule === undefined) return true;
-  return typeof rule === "string" ? rule === route : rule(route);
+  return typeof rule === "string" ? rule === route : rule(route, request);
 }
 
 export class FaultInjector<K extends string> {
@@ -57,9 +66,9 @@ export class FaultInjector<K extends string> {
     this.chaos = undefined;
   }
 
-  /** Decides the fault (if any) for one request to `route`. */
-  next(route: string): K | undefined {
-    const rule = this.queued.find((q) => q.remaining > 0 && matches(route, q.route));
+  /** Decides the fault (if any) for one request to `route` (`request` for rules that look at it). */
+  next(route: string, request?: FaultRequest): K | undefined {
+    const rule = this.queued.find((q) => q.remaining > 0 && matches(route, q.route, request));
     if (rule) {
       rule.remaining -= 1;
       if (rule.remaining === 0) this.queued = this.queued.filter((q) => q !== rule);

@@ -81,6 +81,22 @@ describe("segment ground truth: delivery", () => {
     expect(at0.retried).toBe(later.retried);
   });
 
+  it("makes some discards visible only later, failures by reason agreeing with discarded at every time", () => {
+    const t = createTruth(fixture, { maxRetryDelayMs: 20 * MIN });
+    const [s, d] = [web?.id ?? "", mixpanelWeb?.id ?? ""];
+    t.setHealth(d, "failing");
+    const failed = (at: number) => t.failedByReason(s, d, NOW - 10 * MIN, NOW, at).reduce((n, f) => n + f.count, 0);
+    const seen = [NOW, NOW + 5 * MIN, NOW + 20 * MIN, NOW + 5 * HOUR].map((at) => {
+      const discarded = t.deliverySummary(s, d, NOW - 10 * MIN, NOW, at).discarded;
+      expect(failed(at)).toBe(discarded);
+      return discarded;
+    });
+    // Late discards appear as the clock advances, and are all in by the longest retry delay.
+    expect(seen[0]).toBeGreaterThan(0);
+    expect(seen[2]).toBeGreaterThan(seen[0] ?? 0);
+    expect(seen[3]).toBe(seen[2]);
+  });
+
   it("makes failing destinations discard more and answer slower", () => {
     const t = createTruth(fixture);
     const [s, d] = [web?.id ?? "", mixpanelWeb?.id ?? ""];

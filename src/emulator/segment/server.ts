@@ -190,7 +190,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       return sendJson(res, 406, new ApiError(406, "NotAcceptable", message).body());
     }
 
-    const fault = faults.next(def.route);
+    const fault = faults.next(def.route, { path, query: rawQuery });
     if (fault) {
       entry.fault = fault;
       if (await sendFault(fault, req, res, { slowMs, faultRetryMs, now: realNow })) return;

@@ -102,6 +102,26 @@ function splitReasons(
   return counts;
 }
 
+/**
+ * When each of a minute's discards becomes visible, as a delay after the minute's end: most at once
+ * (a non-retryable error on the first attempt), some only after retries (an event retried on a 5xx
+ * and then discarded on a 4xx), up to the longest retry delay. The summary's `discarded` and the
+ * failures by reason both count discard j once `end + delays[j] <= at`, so they agree at any time,
+ * and re-reads of recent buckets find late failures to overwrite with.
+ */
+function discardDelays(key: number, minute: number, discarded: number, failing: boolean, maxDelay: number): number[] {
+  const rng = mulberry32(mix(key ^ 0x1a7e0d15, minute));
+  const late = failing ? 0.3 : 0.15;
+  const delays: number[] = [];
+  for (let j = 0; j < discarded; j++) {
+    if (rng() < late) {
+      const u = rng();
+      delays.push(Math.max(1, Math.ceil(u * u * maxDelay)));
+    } else delays.push(0);
+  }
+  return delays;
+}
+
 export interface TruthOptions {
   /** Longest retry delay; a retried event that has not succeeded by then expires. Default 4 h. */
   maxRetryDelayMs?: number;
@@ -274,7 +294,9 @@ export class SegmentTruth {
       const ttsP95 = Math.max(ttfaP95, Math.round(ttsAvg * (1.5 + rng() * 1.5)));
       out.successesOnFirstAttempt += first;
       out.successesAfterRetry += afterRetry;
-      out.discarded += discarded;
+      if (discarded > 0) {
+        for (const delay of discardDelays(key, i, discarded, failing, maxDelay)) if (e + delay <= atMs) out.discarded++;
+      }
       out.retried += retried;
       const successes = first + afterRetry;
       if (successes > 0) {
@@ -295,7 +317,8 @@ export class SegmentTruth {
   /**
    * Failed deliveries by discard reason of one connection, per minute m with startMs <= m < endMs
    * that has ended by atMs. Per minute the counts add up exactly to that minute's `discarded` in
-   * deliverySummary: the same draws decide the total, a separate stream splits it into reasons.
+   * deliverySummary at the same atMs: the same draws decide the total, a separate stream splits it
+   * into reasons, and both count a discard only once it is visible (some are late: discardDelays).
    */
   failedByReason(sourceId: string, destinationId: string, startMs: number, endMs: number, atMs: number): FailedCount[] {
     const dest = this.destination(destinationId);
@@ -311,8 +334,13 @@ export class SegmentTruth {
       const failing = this.healthAt(destinationId, m) === "failing";
       const discarded = drawMinute(mulberry32(mix(key, i)), scale, failing)?.discarded ?? 0;
       if (discarded === 0) continue;
+      // Discard j is the j-th of the reasons laid end to end; it counts once it is visible.
+      const delays = discardDelays(key, i, discarded, failing, this.maxRetryDelayMs);
+      let j = 0;
       for (const [reason, count] of splitReasons(pool, mulberry32(mix(key ^ 0x0fa11ed, i)), discarded)) {
-        out.push({ minuteMs: m, reason, count });
+        let visible = 0;
+        for (const last = j + count; j < last; j++) if (m + MINUTE_MS + (delays[j] ?? 0) <= atMs) visible++;
+        if (visible > 0) out.push({ minuteMs: m, reason, count: visible });
       }
     }
     return out;
