@@ -4,6 +4,7 @@ import { resolveSchedule } from "../../src/config/settings.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { UsageError } from "../../src/errors.js";
 import { runExport } from "../../src/run/export.js";
+import { historicalMetricNames } from "../../src/run/historical.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
@@ -45,6 +46,24 @@ describe("--historical with DD_APP_KEY", () => {
     expect(summary.bucketsExported).toBe(7 * 48);
     expect(emulators.datadog.dropped).toEqual([]);
     const checks = emulators.datadog.requests.filter((r) => r.path.includes("historical-metrics-configurations"));
-    expect(checks.length).toBe(11);
+    // Ten delivery series, failures by reason and event volume.
+    expect(checks.length).toBe(12);
+  });
+
+  it("names failures by reason when ingestion is enabled for every series but that one", async () => {
+    const config = await start(historicalMetricNames("segment_exporter", false));
+    const error = await runExport(
+      config,
+      deps(() => NOW),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain("not enabled for segment_exporter.delivery.failed");
+    // Without error details that series is not sent, so it is not asked about.
+    const summary = await runExport(
+      { ...config, errorDetails: false },
+      deps(() => NOW),
+    );
+    expect(summary.bucketsExported).toBe(7 * 48);
+    expect(emulators.datadog.dropped).toEqual([]);
   });
 });
