@@ -130,6 +130,18 @@ function idleShare(requests, from, to) {
   return 1 - busy / (to - from);
 }
 
+/** Stretches of [from, to] of at least `minMs` with no Segment request in flight: [start, length] in ms from `from`. */
+function idleGaps(requests, from, to, minMs = 20) {
+  const gaps = [];
+  let cursor = from;
+  for (const r of [...requests].sort((a, b) => a.at - b.at)) {
+    if (r.at - cursor >= minMs) gaps.push([cursor - from, r.at - cursor]);
+    cursor = Math.max(cursor, r.end ?? to);
+  }
+  if (to - cursor >= minMs) gaps.push([cursor - from, to - cursor]);
+  return gaps;
+}
+
 /** Segment requests in flight: the most at once, and the mean over [from, to]. */
 function inFlight(requests, from, to) {
   const events = [];
@@ -174,6 +186,8 @@ async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = 
       minimum: minimumCalls(fixture, buckets.length),
       idle: idleShare(em.segment.requests, r.startedAt, r.endedAt),
       inFlight: inFlight(em.segment.requests, r.startedAt, r.endedAt),
+      gaps: idleGaps(em.segment.requests, r.startedAt, r.endedAt),
+      datadogAt: em.datadog.requests.map((q) => q.at - r.startedAt),
       datadog: datadogUse(em.datadog.requests),
       segmentRequests: em.segment.requests,
     };
@@ -316,6 +330,10 @@ const rssRuns = {};
       bound_s: round((r.calls * LATENCY_MS) / c / 1000, 1),
       peak_rss_mb: round(r.peakMb, 0),
       exit: r.code,
+      // Where the idle time is: [ms after spawn, length] of each gap ≥ 20 ms, and when each Datadog
+      // request arrived (ms after spawn): the gaps in the middle of the run precede the submits.
+      idle_gaps_ms: r.gaps.map(([at, length]) => [round(at, 0), round(length, 0)]),
+      datadog_requests_at_ms: r.datadogAt.map((at) => round(at, 0)),
     };
     log(`[${elapsed()}] ${LATENCY_MS} ms answers, --concurrency ${c}:`, JSON.stringify(notes.concurrency[c]));
     if (c === 8) {
