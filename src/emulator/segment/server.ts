@@ -3,7 +3,7 @@
 // bad token) → rate limit (429; faulted requests consume no points) → handler → body faults.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../faults.js";
-import { listen, sendJson } from "../http.js";
+import { listen, sendJson, sleep } from "../http.js";
 import type { DeliveryOverviewStep } from "./delivery-overview.js";
 import { ApiError, validationError } from "./errors.js";
 import { BODY_FAULTS, type SegmentFault } from "./fault-bodies.js";
@@ -44,6 +44,11 @@ export interface SegmentEmulatorOptions {
   deliveryOverview?: DeliveryOverviewAccess;
   /** Serve at most this many Delivery Overview entries per page, whatever the count asked (clients must follow `next`). */
   deliveryOverviewPageCap?: number;
+  /**
+   * Every API answer (not /_emulator/*) is held this long before it is handled, like a distant
+   * server's round trip; for benchmarks. Default 0 (off).
+   */
+  latencyMs?: number;
 }
 
 export interface SegmentRequestLog {
@@ -54,6 +59,8 @@ export interface SegmentRequestLog {
   path: string;
   /** Raw query string without "?". The token is never logged. */
   query: string;
+  /** Real time (ms) the answer was sent in full or the connection closed; absent while in flight. */
+  end?: number;
   /** 0 when the connection was reset without a response. */
   status: number;
   accept: string | undefined;
@@ -102,6 +109,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
   const form = options.rateLimitForm ?? "full";
   const slowMs = options.slowMs ?? 3000;
   const faultRetryMs = options.faultRetryMs ?? 1000;
+  const latencyMs = options.latencyMs ?? 0;
   const faults = new FaultInjector<SegmentFault>();
   const requests: SegmentRequestLog[] = [];
   let now = options.now ?? Date.now;
@@ -174,7 +182,12 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     requests.push(entry);
     res.on("finish", () => {
       entry.status = res.statusCode;
+      entry.end ??= realNow();
     });
+    res.on("close", () => {
+      entry.end ??= realNow();
+    });
+    if (latencyMs > 0) await sleep(latencyMs);
 
     const auth = req.headers.authorization;
     if (auth === undefined || !/^Bearer /i.test(auth) || auth.slice(7) !== token) {
