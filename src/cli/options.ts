@@ -9,7 +9,7 @@ export function addSegmentOptions(cmd: Command): Command {
     .option("--segment-url <url>", "Segment API base URL (env SEGMENT_API_URL; EU: https://eu1.api.segmentapis.com)")
     .option("--segment-token-file <file>", "read the Segment token from a file (else env SEGMENT_TOKEN)")
     .option("--source <id-or-slug>", "only this source (repeatable; default: every source)", collect)
-    .option("--concurrency <n>", "Segment requests in flight at once (default 8)")
+    .option("--concurrency <n>", "Segment requests in flight at once (default 16)")
     .option(
       "--rate-limit <endpoint=n>",
       "a fixed Segment limit per minute for an endpoint (repeatable); events-volume=60 is built in, others follow X-RateLimit-Remaining",

@@ -116,6 +116,7 @@ export async function openSession(
         token: settings.token,
         logger: deps.logger,
         timeoutMs: config.requestTimeoutMs,
+        connections: config.concurrency,
         signal: stop,
         deadlineAt,
         onCall: (endpoint, status) => {

@@ -32,6 +32,8 @@ export interface SegmentHttpOptions {
   /** When the run must stop (epoch ms, `Date.now` clock): a server-asked wait past it is not waited. */
   deadlineAt?: number | undefined;
   dispatcher?: Dispatcher;
+  /** Sockets to the API: the run's concurrency. */
+  connections?: number;
 }
 
 export interface GetOptions {
@@ -68,7 +70,9 @@ export class SegmentHttp {
   constructor(private readonly options: SegmentHttpOptions) {
     this.scope = createHash("sha256").update(options.token).digest("hex").slice(0, 12);
     this.ownsDispatcher = options.dispatcher === undefined;
-    this.dispatcher = options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+    // One connection per request in flight: fewer would queue requests inside undici, unseen.
+    this.dispatcher =
+      options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: Math.max(1, options.connections ?? 16) });
   }
 
   async close(): Promise<void> {
