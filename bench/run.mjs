@@ -157,14 +157,29 @@ function inFlight(requests, from, to) {
   return { max, mean: area / (to - from) };
 }
 
-/** Datadog series requests against the fewest the payload limits allow for the same bytes. */
+/**
+ * Datadog series requests against the fewest the payload limits allow for the same bytes. The run's
+ * own health series go in a request of their own after the run (they describe it), so they are
+ * counted apart: `self_requests`.
+ */
 function datadogUse(requests) {
-  const series = requests.filter((r) => r.path === "/api/v2/series" && r.status === 202);
+  const accepted = requests.filter((r) => r.path === "/api/v2/series" && r.status === 202);
+  const isSelf = (r) => (r.metrics ?? []).length > 0 && r.metrics.every((m) => m.includes(".exporter."));
+  const series = accepted.filter((r) => !isSelf(r));
   const gzip = series.reduce((n, r) => n + r.wireBytes, 0);
   const raw = series.reduce((n, r) => n + (r.decompressedBytes ?? r.wireBytes), 0);
   const points = series.reduce((n, r) => n + (r.points ?? 0), 0);
   const minimum = Math.max(Math.ceil(gzip / 512_000), Math.ceil(raw / (5 * 1024 * 1024)));
-  return { requests: series.length, minimum, ratio: series.length / minimum, gzip, raw, points };
+  const selfRequests = accepted.length - series.length;
+  return {
+    requests: series.length,
+    self_requests: selfRequests,
+    minimum,
+    ratio: series.length / minimum,
+    gzip,
+    raw,
+    points,
+  };
 }
 
 /** One export of a fresh workspace of about `n` connections: the child's figures and the emulators' logs. */

@@ -72,7 +72,8 @@ export class SegmentHttp {
     this.ownsDispatcher = options.dispatcher === undefined;
     // One connection per request in flight: fewer would queue requests inside undici, unseen.
     this.dispatcher =
-      options.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: Math.max(1, options.connections ?? 16) });
+      options.dispatcher ??
+      new Agent({ keepAliveTimeout: 10_000, connections: Math.max(1, options.connections ?? 16) });
   }
 
   async close(): Promise<void> {

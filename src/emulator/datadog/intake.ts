@@ -74,6 +74,7 @@ export function handleSeries(body: Buffer, encoding: string, ctx: IntakeContext)
   if ("error" in parsed) return badRequest(parsed.error, textErrors);
   log.series = parsed.series;
   log.points = parsed.points.length;
+  log.metrics = [...new Set(parsed.points.map((p) => p.metric))];
   if (parsed.points.length > limits.maxPointsPerRequest) {
     return payloadTooLarge(`${parsed.points.length} points, limit ${limits.maxPointsPerRequest}`, textErrors);
   }

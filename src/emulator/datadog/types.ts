@@ -67,6 +67,8 @@ export interface DatadogRequestLog {
   decompressedBytes?: number;
   series?: number;
   points?: number;
+  /** The distinct metric names of the request's points. */
+  metrics?: string[];
   /** Points accepted by the request but not stored (outside the timestamp window). */
   dropped?: number;
   fault?: DatadogFault;
