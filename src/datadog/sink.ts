@@ -2,7 +2,8 @@
 // The client is imported lazily: it costs ~0.7 s and ~100 MB to load (reference §7.8), and
 // `--help`, validation errors and `--dry-run` never need it.
 
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
@@ -43,6 +44,8 @@ export interface BatchOutcome {
 type DatadogModule = typeof import("./client-core.js");
 type Configuration = import("./client-core.js").Configuration;
 
+const gzipAsync = promisify(gzip);
+
 /** The intake's limit on a compressed body (reference §4.1: 512 000 bytes), with a margin. */
 const MAX_COMPRESSED_BYTES = 500_000;
 
@@ -52,13 +55,14 @@ const MAX_COMPRESSED_BYTES = 500_000;
  * intake's limit is not sent; the client sees a 413, and the sink halves the batch as it does for
  * a 413 from Datadog.
  */
-function compressSeries(
+async function compressSeries(
   url: string,
   init: Record<string, unknown>,
   maxCompressedBytes: number,
-): { init: Record<string, unknown> } | { tooLarge: ReturnType<typeof localAnswer> } {
+): Promise<{ init: Record<string, unknown> } | { tooLarge: ReturnType<typeof localAnswer> }> {
   if (!/\/api\/v2\/series$/.test(url) || typeof init.body !== "string") return { init };
-  const body = gzipSync(init.body);
+  // On libuv's thread pool, not the event loop: fetch workers keep sending meanwhile.
+  const body = await gzipAsync(init.body);
   if (body.length > maxCompressedBytes) {
     return { tooLarge: localAnswer(413, `compressed payload of ${body.length} bytes over ${maxCompressedBytes}`) };
   }
@@ -103,7 +107,7 @@ export class DatadogSink implements Sink {
         // A per-request timeout must be made per call: the client's httpConfig.signal is one
         // signal for the whole configuration (reference §7.7).
         fetch: async (url: string, init: Record<string, unknown>) => {
-          const compressed = compressSeries(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
+          const compressed = await compressSeries(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
           if ("tooLarge" in compressed) return compressed.tooLarge;
           // Held by a timer (see deadline.ts); covers the body too, as the client reads it at once.
           const guard = deadline(timeoutMs, [runSignal]);

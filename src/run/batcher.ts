@@ -5,15 +5,23 @@
 import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
 import type { JobResult } from "./fetch.js";
 
-/** A submission is handed over once its JSON would reach about this size: one request of < 5 MB. */
-export const DEFAULT_BATCH_BYTES = 4_500_000;
+/** A submission is handed over once its JSON reaches this size: one request of < 5 MB (batch.ts). */
+export const DEFAULT_BATCH_BYTES = 4_900_000;
 /** And at the latest at this many points (the sink's own cap for one series). */
 export const DEFAULT_BATCH_POINTS = 100_000;
 
-/** JSON of one series entry without its points: `{"metric":…,"type":1,"interval":300,"points":[],"tags":[…]}`. */
-const SERIES_OVERHEAD = 60;
-/** One more point in an existing series: `{"timestamp":1795000000,"value":123.45},`. */
-const POINT_BYTES = 40;
+/** `{"timestamp":1795000000,"value":12.5},`: 25 characters and a comma beside the two numbers. */
+function pointBytes(p: OwnedPoint): number {
+  return 26 + String(p.timestamp).length + String(p.value).length;
+}
+
+/** `{"metric":"…","type":1,"interval":300,"points":[],"tags":["…",…]},` without its points. */
+function seriesBytes(p: OwnedPoint): number {
+  const interval = p.intervalS === undefined ? 0 : 12 + String(p.intervalS).length;
+  let tags = 0;
+  for (const t of p.tags) tags += t.length + 3;
+  return 44 + p.metric.length + interval + tags;
+}
 
 export interface SettledBatch extends SinkOutcome {
   points: number;
@@ -60,13 +68,15 @@ export class Batcher {
     if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.handOff();
     this.results.push(result);
     this.points += result.points.length;
+    // The JSON size the sink will send, packed by series as it packs them (batch.ts): counted
+    // from lengths, not by serialising, and within a few bytes of what is sent.
     for (const p of result.points) {
-      const key = `${p.metric}\u0000${p.tags.join(",")}`;
-      if (this.series.has(key)) this.bytes += POINT_BYTES;
-      else {
+      const key = `${p.metric}\u0000${p.kind}\u0000${p.tags.join(",")}`;
+      if (!this.series.has(key)) {
         this.series.add(key);
-        this.bytes += SERIES_OVERHEAD + key.length + 3 * p.tags.length + POINT_BYTES;
+        this.bytes += seriesBytes(p);
       }
+      this.bytes += pointBytes(p);
     }
     if (this.full) await this.handOff();
   }
