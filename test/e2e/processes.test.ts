@@ -1,7 +1,7 @@
 // Issue #4 with real processes: SIGKILL at any point, overlapping runs, a lock left by a dead run,
 // and a 48-hour backfill that is killed and resumed. The emulators' data clock is frozen so every
 // read of a bucket returns the same truth, whatever the child's own clock says.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,13 +35,17 @@ const env = () => emulatorEnv(emulators);
 
 const deliveryCalls = () => emulators.segment.requests.filter((r) => r.route === "delivery-metrics").length;
 
-/** Runs the CLI and SIGKILLs it once `deliveryCalls()` has grown by `after`. */
-async function runAndKill(args: string[], after: number): Promise<CliResult> {
+/**
+ * Runs the CLI and SIGKILLs it once `deliveryCalls()` has grown by `after` and, when given, once
+ * `ready()` holds (e.g. a first checkpoint was written: batches fill by bytes, so when that happens
+ * depends on timing, not on a number of calls).
+ */
+async function runAndKill(args: string[], after: number, ready: () => boolean = () => true): Promise<CliResult> {
   const base = deliveryCalls();
   let pid = 0;
   const running = runCli(args, env(), { onSpawn: (p) => (pid = p), timeoutMs: 60_000 });
   const watcher = setInterval(() => {
-    if (deliveryCalls() - base >= after && pid) {
+    if (deliveryCalls() - base >= after && pid && ready()) {
       process.kill(pid, "SIGKILL");
       clearInterval(watcher);
     }
@@ -152,8 +156,15 @@ describe("backfill", () => {
     await mkdir(state.replace(/\/[^/]+$/, ""), { recursive: true });
     const args = ["backfill", "--from", "-48h", "--bucket", "1h", "--historical", "--state", state];
     const active = emulators.segment.fixture.destinations.filter((d) => d.enabled).length;
-    // Batches fill by bytes (a few thousand buckets each), so kill once the first ones are surely in.
-    const killed = await runAndKill(args, 6000);
+    // Kill mid-run, once a first batch was checkpointed (the state file names backfill progress).
+    const checkpointed = () => {
+      try {
+        return Object.keys(JSON.parse(readFileSync(state, "utf8")).backfill?.streams ?? {}).length > 0;
+      } catch {
+        return false;
+      }
+    };
+    const killed = await runAndKill(args, 1000, checkpointed);
     expect(killed.signal).toBe("SIGKILL");
     const before = deliveryCalls();
     const resumed = await runCli([...args, "--json"], env(), { timeoutMs: 60_000 });
