@@ -77,8 +77,37 @@ export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: Series
   });
 }
 
+/** Characters JSON escapes, or that take more than one byte in UTF-8: measured by serialising. */
+const NOT_PLAIN = /[^\x20-\x7e]|["\\]/;
+
+/** UTF-8 length of `"text"` as JSON writes it. */
+function jsonStringBytes(text: string): number {
+  return NOT_PLAIN.test(text) ? Buffer.byteLength(JSON.stringify(text)) : text.length + 2;
+}
+
+/**
+ * Bytes of `{"timestamp":…,"value":…}` of one point; numbers are written as `String()` writes them.
+ * Exported for the batcher, which sizes its batches with the same count.
+ */
+export function pointJsonBytes(timestamp: number, value: number): number {
+  return 23 + String(timestamp).length + String(value).length;
+}
+
+/** Bytes of a series entry without its points: `{"metric":…,"type":1,"interval":300,"points":[],"tags":[…]}`. */
+export function seriesJsonBytes(metric: string, interval: number | undefined, tags: readonly string[]): number {
+  let bytes = 42 + jsonStringBytes(metric) + (interval === undefined ? 0 : 12 + String(interval).length);
+  for (const t of tags) bytes += jsonStringBytes(t);
+  return bytes + Math.max(0, tags.length - 1);
+}
+
+/**
+ * The exact size of `JSON.stringify(series)`, counted from lengths: serialising every series only to
+ * measure it held the event loop (and so every fetch) for a few hundred ms per 5 MB batch.
+ */
 function byteSize(series: SeriesPayload): number {
-  return Buffer.byteLength(JSON.stringify(series));
+  let bytes = seriesJsonBytes(series.metric, series.interval, series.tags);
+  for (const p of series.points) bytes += pointJsonBytes(p.timestamp, p.value);
+  return bytes + Math.max(0, series.points.length - 1);
 }
 
 /** Splits one series whose points alone exceed the point cap (distinct timestamps, so no collisions). */

@@ -2,6 +2,7 @@
 // JSON bytes), then hands them to the sink while fetching goes on. Whole results only: a job's points are never split over two submissions, so a job's
 // owners are settled by exactly one outcome. `add` waits when `maxInFlight` submissions are already
 // under way and the current batch is full: that is the pipeline's backpressure.
+import { pointJsonBytes, seriesJsonBytes } from "../datadog/batch.js";
 import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
 import type { JobResult } from "./fetch.js";
 
@@ -9,19 +10,6 @@ import type { JobResult } from "./fetch.js";
 export const DEFAULT_BATCH_BYTES = 4_900_000;
 /** And at the latest at this many points (the sink's own cap for one series). */
 export const DEFAULT_BATCH_POINTS = 100_000;
-
-/** `{"timestamp":1795000000,"value":12.5},`: 25 characters and a comma beside the two numbers. */
-function pointBytes(p: OwnedPoint): number {
-  return 26 + String(p.timestamp).length + String(p.value).length;
-}
-
-/** `{"metric":"…","type":1,"interval":300,"points":[],"tags":["…",…]},` without its points. */
-function seriesBytes(p: OwnedPoint): number {
-  const interval = p.intervalS === undefined ? 0 : 12 + String(p.intervalS).length;
-  let tags = 0;
-  for (const t of p.tags) tags += t.length + 3;
-  return 44 + p.metric.length + interval + tags;
-}
 
 export interface SettledBatch extends SinkOutcome {
   points: number;
@@ -74,9 +62,9 @@ export class Batcher {
       const key = `${p.metric}\u0000${p.kind}\u0000${p.tags.join(",")}`;
       if (!this.series.has(key)) {
         this.series.add(key);
-        this.bytes += seriesBytes(p);
+        this.bytes += seriesJsonBytes(p.metric, p.intervalS, p.tags) + 1;
       }
-      this.bytes += pointBytes(p);
+      this.bytes += pointJsonBytes(p.timestamp, p.value) + 1;
     }
     if (this.full) await this.handOff();
   }

@@ -91,3 +91,22 @@ describe("packing", () => {
     expect(halves.map((h) => h.points)).toEqual([1, 1]);
   });
 });
+
+describe("sizes counted from lengths", () => {
+  it("equal the serialised size, escapes and non-ASCII included", () => {
+    const tags = [["a:b", 'destination:Café "quoted" \\ back'], ["x:1"], []];
+    for (const [i, t] of tags.entries()) {
+      const points = Array.from({ length: 5 }, (_, k) =>
+        point({
+          tags: t,
+          timestamp: 1_795_000_000 + k * 300,
+          value: [0, 1.5, -2, 1e21, 123456789][k] ?? 0,
+          kind: i === 1 ? "gauge" : "count",
+          ...(i === 1 ? { intervalS: undefined } : {}),
+        }),
+      );
+      for (const b of packBatches(points))
+        expect(b.bytes).toBe(Buffer.byteLength(JSON.stringify({ series: b.series })));
+    }
+  });
+});
