@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_CONCURRENCY } from "../dist/config/settings.js";
 import { startEmulators } from "../dist/emulator/index.js";
 import { generateFixture } from "../dist/emulator/segment/fixture.js";
 import { oldestSubmittableTimestamp } from "../dist/plan/limits.js";
@@ -326,7 +327,7 @@ const rssRuns = {};
   notes.calls = { made: k.calls, minimum: k.minimum };
 }
 
-// 3. Against ~40 ms answers: idle share, and the concurrency budget (8 is the default).
+// 3. Against ~40 ms answers: idle share, and the concurrency budget (the default's run gives the figures).
 {
   const n = QUICK ? 100 : 1000;
   const levels = QUICK ? [8, 16] : [8, 16, 32];
@@ -351,7 +352,7 @@ const rssRuns = {};
       datadog_requests_at_ms: r.datadogAt.map((at) => round(at, 0)),
     };
     log(`[${elapsed()}] ${LATENCY_MS} ms answers, --concurrency ${c}:`, JSON.stringify(notes.concurrency[c]));
-    if (c === 8) {
+    if (c === DEFAULT_CONCURRENCY) {
       figures.idle_share = round(r.idle, 3);
       notes.exporter_latency_run = { connections: r.active, wall_s: round(r.ms / 1000, 1), calls: r.calls };
     }
