@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { ExportConfig } from "../config/settings.js";
+import { FAILED_SERIES_SUFFIX } from "../mapping/failures.js";
 import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
@@ -126,6 +127,18 @@ function humanReport(
   const connections = [
     ...new Set(points.filter((p) => p.metric.includes(".delivery.")).map((p) => tagValue(p.tags, "destination_id"))),
   ];
+  /** The reason with the most failures of a connection (error details), as `reason (count)`. */
+  const topReason = (id: string) => {
+    const byReason = new Map<string, number>();
+    for (const p of points) {
+      if (p.metric !== `${DEFAULT_PREFIX}.${FAILED_SERIES_SUFFIX}` || tagValue(p.tags, "destination_id") !== id)
+        continue;
+      const reason = tagValue(p.tags, "reason");
+      byReason.set(reason, (byReason.get(reason) ?? 0) + p.value);
+    }
+    const [reason, count] = [...byReason].sort((a, b) => b[1] - a[1])[0] ?? [];
+    return reason === undefined ? "—" : `${reason} (${count})`;
+  };
   const rows = connections.map((id) => {
     const sample = points.find((p) => tagValue(p.tags, "destination_id") === id);
     const tags = sample?.tags ?? [];
@@ -135,6 +148,7 @@ function humanReport(
       String(sum("delivery.successes.after_retry", "destination_id", id)),
       String(sum("delivery.discarded", "destination_id", id)),
       `${maxOf("delivery.time_to_success.p95", "destination_id", id)} ms`,
+      topReason(id),
     ];
   });
   const sources = [
@@ -146,10 +160,13 @@ function humanReport(
     `Segment API emulator ${report.segmentUrl} → export → Datadog intake emulator ${report.datadogUrl}`,
     `Window ${report.window.from} … ${report.window.to}: ${report.buckets} buckets of ${report.connections} connections, ${report.points} points in ${report.datadogRequests} Datadog request(s), ${report.segmentCalls} Segment calls.`,
     "",
-    renderTable(["CONNECTION", "DELIVERED", "AFTER RETRY", "DISCARDED", "WORST P95 TIME TO SUCCESS"], rows),
+    renderTable(
+      ["CONNECTION", "DELIVERED", "AFTER RETRY", "DISCARDED", "WORST P95 TIME TO SUCCESS", "TOP FAILURE REASON"],
+      rows,
+    ),
     renderTable(["SOURCE", "EVENTS"], eventRows),
     problems.length === 0
-      ? `All ${report.checkedAgainstTruth} stored points match the Segment emulator's ground truth exactly (counts as counts, latencies as gauges).`
+      ? `All ${report.checkedAgainstTruth} stored points match the Segment emulator's ground truth exactly (counts as counts, latencies as gauges, failures by reason).`
       : `${problems.length} points differ from the ground truth.`,
     "Next: `segment-datadog-exporter sandbox` starts the emulators and prints settings to try export, destinations and --dry-run yourself.",
     "",
