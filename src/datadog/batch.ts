@@ -47,8 +47,16 @@ export type { OwnedPoint } from "../sink.js";
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 
+/** Sorted tags joined, computed once per tags array: a job's points share one array. */
+const tagKeys = new WeakMap<readonly string[], string>();
+
 function seriesKey(p: MetricPoint): string {
-  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${[...p.tags].sort().join(",")}`;
+  let tags = tagKeys.get(p.tags);
+  if (tags === undefined) {
+    tags = [...p.tags].sort().join(",");
+    tagKeys.set(p.tags, tags);
+  }
+  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${tags}`;
 }
 
 /** Groups points into series and drops earlier duplicates of the same (series, timestamp). */
