@@ -12,7 +12,7 @@ import {
   oldestFetchableStart,
   oldestSubmittableTimestamp,
 } from "./limits.js";
-import type { StreamPlan } from "./schedule.js";
+import { type StreamPlan, streamPlan } from "./schedule.js";
 
 export const BACKFILL_STAGE = "backfill";
 
@@ -81,13 +81,9 @@ function alignUpTo(ms: number, bucketMs: number): number {
 /** Every bucket of the window after `doneUntil` (where an interrupted backfill stopped). */
 export function planBackfillStream(window: BackfillWindow, bucketMs: number, doneUntil?: number): StreamPlan {
   const from = Math.min(Math.max(doneUntil ?? window.start, window.start), window.end);
-  const tasks = [];
-  for (let start = from; start + bucketMs <= window.end; start += bucketMs) {
-    tasks.push({ start, end: start + bucketMs, stages: [BACKFILL_STAGE], firstRead: true });
-  }
-  return {
-    tasks,
+  return streamPlan(
+    [{ key: BACKFILL_STAGE, from, to: window.end, outOfReach: 0, outOfReachFrom: from }],
     bucketMs,
-    stages: [{ key: BACKFILL_STAGE, from, to: window.end, outOfReach: 0, outOfReachFrom: from }],
-  };
+    BACKFILL_STAGE,
+  );
 }

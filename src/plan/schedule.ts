@@ -107,9 +107,52 @@ export interface StagePlan {
 }
 
 export interface StreamPlan {
-  tasks: BucketTask[];
+  /**
+   * The buckets to read, oldest first, derived from the stages on each access: a plan holds only
+   * its stages (a few numbers), not one object per bucket, so 10 000 streams, or a 48 h backfill of
+   * them, cost no memory per bucket until a bucket's job is built. Iterate with `iterateTasks`.
+   */
+  readonly tasks: BucketTask[];
   stages: StagePlan[];
   bucketMs: number;
+  /** The stage whose reads count as first reads. */
+  firstStage: string;
+}
+
+/** A plan over `stages`; `tasks` is computed from them when asked for. */
+export function streamPlan(stages: StagePlan[], bucketMs: number, firstStage = FIRST_STAGE): StreamPlan {
+  return {
+    stages,
+    bucketMs,
+    firstStage,
+    get tasks() {
+      return [...iterateTasks(this)];
+    },
+  };
+}
+
+/** The plan's buckets, oldest first, each once with every stage it satisfies; built as consumed. */
+export function* iterateTasks(plan: Pick<StreamPlan, "stages" | "bucketMs" | "firstStage">): Generator<BucketTask> {
+  const { bucketMs, stages } = plan;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const s of stages) {
+    if (s.from + bucketMs > s.to) continue;
+    from = Math.min(from, s.from);
+    to = Math.max(to, s.to);
+  }
+  for (let start = from; start + bucketMs <= to; start += bucketMs) {
+    const keys = stages.filter((s) => start >= s.from && start + bucketMs <= s.to).map((s) => s.key);
+    if (keys.length === 0) continue;
+    yield { start, end: start + bucketMs, stages: keys, firstRead: keys.includes(plan.firstStage) };
+  }
+}
+
+/** How many buckets the plan reads, without building them. */
+export function taskCount(plan: Pick<StreamPlan, "stages" | "bucketMs" | "firstStage">): number {
+  let n = 0;
+  for (const _ of iterateTasks(plan)) n += 1;
+  return n;
 }
 
 /**
@@ -118,7 +161,6 @@ export interface StreamPlan {
  */
 export function planStream(watermarks: Watermarks, schedule: Schedule, now: number, reachStart: number): StreamPlan {
   const { bucketMs } = schedule;
-  const byStart = new Map<number, BucketTask>();
   const stages: StagePlan[] = [];
   const reach = alignUp(reachStart, bucketMs);
   for (const stage of stagesOf(schedule)) {
@@ -128,18 +170,8 @@ export function planStream(watermarks: Watermarks, schedule: Schedule, now: numb
     const to = Math.max(mark, alignDown(now - stage.ageMs, bucketMs));
     const from = Math.min(Math.max(mark, reach), to);
     stages.push({ key: stage.key, from, to, outOfReach: (from - mark) / bucketMs, outOfReachFrom: mark });
-    for (let start = from; start + bucketMs <= to; start += bucketMs) {
-      let task = byStart.get(start);
-      if (!task) {
-        task = { start, end: start + bucketMs, stages: [], firstRead: false };
-        byStart.set(start, task);
-      }
-      task.stages.push(stage.key);
-      if (stage.key === FIRST_STAGE) task.firstRead = true;
-    }
   }
-  const tasks = [...byStart.values()].sort((a, b) => a.start - b.start);
-  return { tasks, stages, bucketMs };
+  return streamPlan(stages, bucketMs);
 }
 
 /**

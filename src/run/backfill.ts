@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import type { BackfillConfig } from "../config/types.js";
 import { BACKFILL_STAGE, planBackfillStream } from "../plan/backfill.js";
+import { taskCount } from "../plan/schedule.js";
 import { inShard } from "../plan/shard.js";
 import type { BackfillState } from "../state/store.js";
 import { assertHistoricalEnabled } from "./historical.js";
@@ -126,7 +127,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
       }
     }
     summary.resumed = Object.keys(progress.streams).length > 0;
-    summary.planned = [...streams.values()].reduce((n, s) => n + s.plan.tasks.length, 0);
+    summary.planned = [...streams.values()].reduce((n, s) => n + taskCount(s.plan), 0);
     deps.onPlanned?.(summary.planned);
     if (summary.resumed) logger.info({ remaining: summary.planned }, "resuming an interrupted backfill");
 

@@ -11,7 +11,7 @@ import {
   type Granularity,
   granularityFor,
 } from "../plan/limits.js";
-import type { StreamPlan } from "../plan/schedule.js";
+import { iterateTasks, type StreamPlan, streamPlan } from "../plan/schedule.js";
 import type { Connection } from "./discover.js";
 import type { WorkspaceRun } from "./workspace.js";
 
@@ -76,11 +76,11 @@ export function usageJob(ws: WorkspaceRun, now: number): UsageJob | undefined {
 
 /** A one-task plan, so the usage read is checkpointed by the same rule as buckets. */
 export function usagePlan(job: UsageJob): StreamPlan {
-  return {
-    bucketMs: DAY,
-    tasks: [{ start: job.start, end: job.end, stages: [USAGE_STAGE], firstRead: true }],
-    stages: [{ key: USAGE_STAGE, from: job.start, to: job.end, outOfReach: 0, outOfReachFrom: job.start }],
-  };
+  return streamPlan(
+    [{ key: USAGE_STAGE, from: job.start, to: job.end, outOfReach: 0, outOfReachFrom: job.start }],
+    DAY,
+    USAGE_STAGE,
+  );
 }
 
 /** Failed deliveries by reason for every bucket this run reads of one connection (design §5). */
@@ -125,22 +125,31 @@ export function* deliveryJobs(
   errorDetails = false,
 ): Generator<DeliveryJob | FailuresJob> {
   const stream = deliveryStream(ws, connection);
-  const first = plan.tasks[0];
-  const last = plan.tasks[plan.tasks.length - 1];
-  if (errorDetails && first && last) {
-    yield {
-      kind: "failures",
-      ws,
-      stream,
-      connection,
-      start: first.start,
-      end: last.end,
-      granularity: "MINUTE",
-      buckets: plan.tasks.map((t) => t.start),
-      firstReadStarts: plan.tasks.filter((t) => t.firstRead).map((t) => t.start),
-    };
+  if (errorDetails) {
+    // Bucket starts as numbers only; the summaries' task objects are built one at a time below.
+    const buckets: number[] = [];
+    const firstReadStarts: number[] = [];
+    for (const t of iterateTasks(plan)) {
+      buckets.push(t.start);
+      if (t.firstRead) firstReadStarts.push(t.start);
+    }
+    const first = buckets[0];
+    const last = buckets[buckets.length - 1];
+    if (first !== undefined && last !== undefined) {
+      yield {
+        kind: "failures",
+        ws,
+        stream,
+        connection,
+        start: first,
+        end: last + plan.bucketMs,
+        granularity: "MINUTE",
+        buckets,
+        firstReadStarts,
+      };
+    }
   }
-  for (const task of plan.tasks) {
+  for (const task of iterateTasks(plan)) {
     const limit = granularityFor(DELIVERY_METRICS_LIMITS, task.start, plan.bucketMs, clock());
     // The plan's reach already excludes buckets no granularity can serve; keep the guard anyway.
     if (!limit) continue;
@@ -164,14 +173,15 @@ export function* deliveryJobs(
  */
 export function eventsJobs(ws: WorkspaceRun, plan: StreamPlan, now: number): EventsJob[] {
   // Few (one request window per maximum range), so built at once.
-  const first = plan.tasks[0];
-  const last = plan.tasks[plan.tasks.length - 1];
+  const tasks = plan.tasks;
+  const first = tasks[0];
+  const last = tasks[tasks.length - 1];
   if (!first || !last) return [];
   const limit = eventsGranularityFor(EVENTS_VOLUME_LIMITS, first.start, plan.bucketMs, now);
   if (!limit) return [];
-  const firstReads = new Set(plan.tasks.filter((t) => t.firstRead).map((t) => t.start));
+  const firstReads = new Set(tasks.filter((t) => t.firstRead).map((t) => t.start));
   return chunkWindow({ start: first.start, end: last.end }, plan.bucketMs, limit.maxRangeMs).flatMap((w) => {
-    const dueStarts = plan.tasks.filter((t) => t.start >= w.start && t.start < w.end).map((t) => t.start);
+    const dueStarts = tasks.filter((t) => t.start >= w.start && t.start < w.end).map((t) => t.start);
     if (dueStarts.length === 0) return [];
     return [
       {

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import type { CommonConfig } from "../config/types.js";
 import { CredentialError } from "../errors.js";
-import { advanceWatermarks, type StreamPlan, type Watermarks } from "../plan/schedule.js";
+import { advanceWatermarks, type StreamPlan, taskCount, type Watermarks } from "../plan/schedule.js";
 import type { EventGroup } from "../segment/events.js";
 import type { Sink } from "../sink.js";
 import { Batcher } from "./batcher.js";
@@ -221,7 +221,7 @@ export async function runPipeline(
   // What was planned and neither done nor failed stays pending (the run was stopped).
   for (const [key, stream] of streams) {
     const failed = progress.get(key)?.failed.size ?? 0;
-    totals.pending += Math.max(0, stream.plan.tasks.length - stream.succeeded.size - failed);
+    totals.pending += Math.max(0, taskCount(stream.plan) - stream.succeeded.size - failed);
   }
   if (credentialError) throw credentialError;
   return totals;
