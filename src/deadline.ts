@@ -55,3 +55,9 @@ export function deadline(
   }
   return { signal: controller.signal, dispose };
 }
+
+/** What stopped a signal, for messages: its reason's message, or a plain default. */
+export function stopReason(signal: AbortSignal): string {
+  const reason = signal.reason as { message?: unknown } | undefined;
+  return typeof reason?.message === "string" ? reason.message : "the run was stopped";
+}

@@ -3,12 +3,13 @@
 // snake_case bodies would lose keys silently). Found again by title + description marker
 // (dashboards) and by the managed tag + name (monitors); updated in place, never duplicated.
 import type { Logger } from "pino";
-import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { DESCRIPTION_MARKER, MANAGED_TAG } from "../dashboards/common.js";
 import type { Json } from "../dashboards/dashboard.js";
 import { sameDashboard, sameMonitor } from "../dashboards/diff.js";
 import { CredentialError } from "../errors.js";
 import { loadAssetsClient } from "./load.js";
+import { describeBody, guardedFetch } from "./transport.js";
 
 type DatadogModule = typeof import("./client.js");
 type Configuration = import("./client.js").Configuration;
@@ -46,14 +47,6 @@ export function appOrigin(site: string, apiUrl?: string): string {
     : `https://app.${site}`;
 }
 
-function describeBody(body: unknown): string {
-  const errors = (body as { errors?: unknown } | null)?.errors;
-  if (Array.isArray(errors) && errors.length > 0) return errors.map(String).join("; ").slice(0, 300);
-  const text =
-    typeof body === "string" ? body.replace(/^Unknown API Status Code!\s*Body:\s*/i, "") : JSON.stringify(body);
-  return /^"?\s*</.test(text ?? "") ? "an HTML page (a gateway or proxy error)" : (text ?? "").slice(0, 200);
-}
-
 export class DatadogAssets {
   private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   private setupPromise: Promise<{ mod: DatadogModule; conf: Configuration }> | undefined;
@@ -67,18 +60,12 @@ export class DatadogAssets {
   private setup(): Promise<{ mod: DatadogModule; conf: Configuration }> {
     this.setupPromise ??= loadAssetsClient().then((mod) => {
       const { apiKey, appKey, apiUrl, site, timeoutMs } = this.target;
-      const dispatcher = this.dispatcher;
       const conf = mod.createConfiguration({
         authMethods: { apiKeyAuth: apiKey, appKeyAuth: appKey },
         ...(apiUrl ? { baseServer: new mod.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
-        fetch: (url: string, init: Record<string, unknown>) =>
-          // Never follow a redirect: it would carry both keys to another host (as in the sink).
-          undiciFetch(url, {
-            ...init,
-            dispatcher,
-            signal: AbortSignal.timeout(timeoutMs),
-            redirect: "manual",
-          } as Parameters<typeof undiciFetch>[1]),
+        // The sink's transport: a deadline per request, body included; no redirects (they would
+        // carry both keys to another host).
+        fetch: guardedFetch({ dispatcher: this.dispatcher, timeoutMs }),
         // The client's own retry: 429 and 5xx, waiting X-RateLimit-Reset when Datadog sends it.
         enableRetry: true,
         maxRetries: 3,
@@ -102,7 +89,7 @@ export class DatadogAssets {
             `Datadog rejected the keys (HTTP ${error.code}) on ${step}; check DD_API_KEY and DD_APP_KEY (the application key needs the dashboards_write and monitors_write permissions) and that DD_SITE / DD_API_URL point at their site`,
           );
         }
-        throw new AssetError(`${step}: Datadog answered HTTP ${error.code}: ${describeBody(error.body)}`);
+        throw new AssetError(`${step}: Datadog answered HTTP ${error.code}: ${describeBody(error.body, 300)}`);
       }
       const err = error as { name?: string; code?: string; cause?: { code?: string } };
       throw new AssetError(`${step}: request failed: ${err.cause?.code ?? err.code ?? err.name ?? "error"}`);

@@ -1,18 +1,19 @@
-// Submits batches through @datadog/datadog-api-client v2 `submitMetrics`, gzip-compressed by our transport.
-// The client is imported lazily: it costs ~0.7 s and ~100 MB to load (reference §7.8), and
-// `--help`, validation errors and `--dry-run` never need it.
+// Submits batches to Datadog's v2 series intake through @datadog/datadog-api-client's configuration,
+// auth and HTTP layer (client-core.ts), gzip-compressed by our transport. The client's parts are
+// loaded lazily: `--help`, validation errors and `--dry-run` never need them.
 
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
-import { Agent, type Dispatcher, fetch as undiciFetch } from "undici";
-import { deadline } from "../deadline.js";
+import { Agent, type Dispatcher } from "undici";
+import { stopReason } from "../deadline.js";
 import { CredentialError, oneLine, UpstreamError } from "../errors.js";
 import { oldestSubmittableTimestamp } from "../plan/limits.js";
 import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
 import { type Batch, ownersOf, packBatches, splitBatch } from "./batch.js";
 import { loadCoreClient } from "./load.js";
+import { type ClientAnswer, describeBody, guardedFetch, localAnswer } from "./transport.js";
 
 export interface DatadogTarget {
   apiKey: string;
@@ -36,7 +37,7 @@ export interface DatadogSinkOptions extends DatadogTarget {
 }
 
 export interface BatchOutcome {
-  accepted: Set<string>;
+  /** owner → why (one of) its batches failed; owners not listed were accepted. */
   failed: Map<string, string>;
   requests: number;
 }
@@ -59,7 +60,7 @@ async function compressSeries(
   url: string,
   init: Record<string, unknown>,
   maxCompressedBytes: number,
-): Promise<{ init: Record<string, unknown> } | { tooLarge: ReturnType<typeof localAnswer> }> {
+): Promise<{ init: Record<string, unknown> } | { tooLarge: ClientAnswer }> {
   if (!/\/api\/v2\/series$/.test(url) || typeof init.body !== "string") return { init };
   // On libuv's thread pool, not the event loop: fetch workers keep sending meanwhile.
   const body = await gzipAsync(init.body);
@@ -70,15 +71,9 @@ async function compressSeries(
   return { init: { ...init, headers, body } };
 }
 
-/** An answer made here, in the shape the client reads (status, headers, text, arrayBuffer). */
-function localAnswer(status: number, text: string) {
-  const body = Buffer.from(JSON.stringify({ errors: [text] }));
-  return {
-    status,
-    headers: new Headers({ "content-type": "application/json" }),
-    text: async () => body.toString("utf8"),
-    arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
-  };
+/** Without Historical Metrics Ingestion Datadog drops points older than an hour (reference §4.5). */
+export function datadogOldestAccepted(now: number, historical: boolean): number {
+  return historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
 }
 
 /** Retry what may pass later: timeouts, throttling, server errors, transport failures. */
@@ -99,8 +94,7 @@ export class DatadogSink implements Sink {
   private async setup(): Promise<{ mod: DatadogModule; conf: Configuration }> {
     this.configuration ??= loadCoreClient().then((mod) => {
       const { apiKey, appKey, apiUrl, site, timeoutMs = 30_000 } = this.options;
-      const dispatcher = this.dispatcher;
-      const runSignal = this.options.signal;
+      const send = guardedFetch({ dispatcher: this.dispatcher, timeoutMs, signal: this.options.signal });
       const conf = mod.createConfiguration({
         authMethods: { apiKeyAuth: apiKey, ...(appKey ? { appKeyAuth: appKey } : {}) },
         ...(apiUrl ? { baseServer: new mod.BaseServerConfiguration(apiUrl.replace(/\/+$/, ""), {}) } : {}),
@@ -108,29 +102,7 @@ export class DatadogSink implements Sink {
         // signal for the whole configuration (reference §7.7).
         fetch: async (url: string, init: Record<string, unknown>) => {
           const compressed = await compressSeries(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
-          if ("tooLarge" in compressed) return compressed.tooLarge;
-          // Held by a timer (see deadline.ts); covers the body too, as the client reads it at once.
-          const guard = deadline(timeoutMs, [runSignal]);
-          try {
-            const response = await undiciFetch(url, {
-              ...compressed.init,
-              dispatcher,
-              signal: guard.signal,
-              // Never follow a redirect: it would carry DD-API-KEY and the payload to another host.
-              redirect: "manual",
-            } as Parameters<typeof undiciFetch>[1]);
-            // Read inside the deadline: a body that never ends must time out like silence does.
-            const body = Buffer.from(await response.arrayBuffer());
-            // The client reads only these members of the answer (isomorphic-fetch.js).
-            return {
-              status: response.status,
-              headers: response.headers,
-              text: async () => body.toString("utf8"),
-              arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
-            };
-          } finally {
-            guard.dispose();
-          }
+          return "tooLarge" in compressed ? compressed.tooLarge : send(url, compressed.init);
         },
         enableRetry: false,
       });
@@ -226,13 +198,7 @@ export class DatadogSink implements Sink {
     }
     const err = error as { name?: string; code?: string; cause?: { code?: string }; message?: string };
     if (this.options.signal?.aborted) {
-      const reason = (this.options.signal.reason as { message?: unknown } | undefined)?.message;
-      return new UpstreamError(
-        `Datadog submit stopped: ${typeof reason === "string" ? reason : "the run was stopped"}`,
-        {
-          retryable: false,
-        },
-      );
+      return new UpstreamError(`Datadog submit stopped: ${stopReason(this.options.signal)}`, { retryable: false });
     }
     if (err.name === "TimeoutError" || err.name === "AbortError") {
       return new UpstreamError(`Datadog request timed out after ${this.options.timeoutMs ?? 30_000} ms`, {
@@ -266,7 +232,6 @@ export class DatadogSink implements Sink {
           },
         },
       );
-      for (const owner of ownersOf(batch)) outcome.accepted.add(owner);
     } catch (error) {
       if (error instanceof CredentialError) throw error;
       const status = error instanceof UpstreamError ? error.details.status : undefined;
@@ -280,9 +245,8 @@ export class DatadogSink implements Sink {
     }
   }
 
-  /** Without Historical Metrics Ingestion Datadog drops points older than an hour (reference §4.5). */
   oldestAcceptedMs(now: number): number {
-    return this.options.historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
+    return datadogOldestAccepted(now, this.options.historical === true);
   }
 
   /** Packs points into as few requests as the limits allow and submits them (Sink). */
@@ -295,10 +259,9 @@ export class DatadogSink implements Sink {
 
   /** Submits every batch; reports which owners were accepted and which failed (and why). */
   private async submitBatches(batches: readonly Batch[]): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { accepted: new Set(), failed: new Map(), requests: 0 };
+    // An owner split across batches is accepted only if every part was: any failed part lists it.
+    const outcome: BatchOutcome = { failed: new Map(), requests: 0 };
     for (const batch of batches) await this.submitOne(batch, outcome);
-    // An owner split across batches is accepted only if every part was.
-    for (const owner of outcome.failed.keys()) outcome.accepted.delete(owner);
     return outcome;
   }
 
@@ -340,15 +303,4 @@ export class DatadogSink implements Sink {
       throw classified;
     }
   }
-}
-
-function describeBody(body: unknown): string {
-  if (typeof body === "string") {
-    const text = body.replace(/^Unknown API Status Code!\s*Body:\s*/i, "").trim();
-    if (/^"?\s*</.test(text)) return "an HTML page (a gateway or proxy error)";
-    return text.slice(0, 200) || "an empty body";
-  }
-  const errors = (body as { errors?: unknown } | null)?.errors;
-  if (Array.isArray(errors) && errors.length > 0) return errors.map(String).join("; ").slice(0, 200);
-  return JSON.stringify(body ?? "").slice(0, 200);
 }

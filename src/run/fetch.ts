@@ -28,8 +28,6 @@ export interface JobResult {
   points: OwnedPoint[];
   /** Why the fetch failed (the job's buckets stay pending). */
   error?: string;
-  /** Not attempted (deadline or a rejected credential): its buckets stay pending. */
-  skipped?: boolean;
 }
 
 function warnOnce(ctx: FetchContext, warnings: readonly MappingWarning[]): void {

@@ -4,11 +4,10 @@ import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { formatDuration } from "../config/time.js";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
-import { DatadogSink } from "../datadog/sink.js";
-import { deadline } from "../deadline.js";
+import { DatadogSink, datadogOldestAccepted } from "../datadog/sink.js";
+import { deadline, stopReason } from "../deadline.js";
 import { PartialFailureError } from "../errors.js";
 import { NdjsonSink } from "../ndjson/sink.js";
-import { oldestSubmittableTimestamp } from "../plan/limits.js";
 import { RateBudget } from "../segment/budget.js";
 import { SegmentHttp } from "../segment/http.js";
 import type { Sink } from "../sink.js";
@@ -64,7 +63,7 @@ function openSink(
 ): { sink: Sink; datadog: DatadogSink | undefined } {
   if (deps.sink) return { sink: deps.sink, datadog: undefined };
   if (config.dryRun || !config.datadog) {
-    const oldest = (now: number) => (historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now));
+    const oldest = (now: number) => datadogOldestAccepted(now, historical);
     return { sink: new NdjsonSink(deps.stdout, oldest), datadog: undefined };
   }
   const datadog = new DatadogSink({
@@ -136,8 +135,7 @@ export async function openSession(
       stop,
       segmentCalls,
       started,
-      stoppedReason: () =>
-        stop.aborted ? String((stop.reason as Error | undefined)?.message ?? "stopped") : undefined,
+      stoppedReason: () => (stop.aborted ? stopReason(stop) : undefined),
       segmentCallCount: () => [...segmentCalls.values()].reduce((a, b) => a + b, 0),
       elapsedMs: () => Math.round(performance.now() - started),
       checkpoint: async () => {

@@ -7,7 +7,7 @@ import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, request } from "undici";
 import type { z } from "zod";
-import { deadline } from "../deadline.js";
+import { deadline, stopReason } from "../deadline.js";
 import { CredentialError, UpstreamError } from "../errors.js";
 import type { RateBudget } from "./budget.js";
 import { retryHintMs } from "./hints.js";
@@ -171,11 +171,6 @@ export class SegmentHttp {
     logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
     return parseAnswer(label, status, headers, text, schema);
   }
-}
-
-function stopReason(signal: AbortSignal): string {
-  const reason = signal.reason as { message?: unknown } | undefined;
-  return typeof reason?.message === "string" ? reason.message : "the run was stopped";
 }
 
 /** Reads a body up to `max` bytes; a larger one is an error, not an out-of-memory crash. */
