@@ -33,7 +33,7 @@ export function resolveDatadog(inputs: Inputs, required: boolean): DatadogSettin
     fromFlag(env.DD_API_KEY_FILE, "DD_API_KEY_FILE"),
   );
   const apiKey = keyFile
-    ? checkSecret(readSecretFile(keyFile), keyFile.from)
+    ? readSecretFile(keyFile)
     : env.DD_API_KEY
       ? checkSecret(env.DD_API_KEY, "DD_API_KEY")
       : dd.apiKeyFile
@@ -68,7 +68,7 @@ export function resolveAppKey(inputs: Inputs): string | undefined {
     fromFlag(flags.datadogAppKeyFile, "--datadog-app-key-file"),
     fromFlag(env.DD_APP_KEY_FILE, "DD_APP_KEY_FILE"),
   );
-  if (keyFile) return checkSecret(readSecretFile(keyFile), keyFile.from);
+  if (keyFile) return readSecretFile(keyFile);
   if (env.DD_APP_KEY) return checkSecret(env.DD_APP_KEY, "DD_APP_KEY");
   if (dd.appKeyFile)
     return readSecretFile({ value: dd.appKeyFile, from: fromFile(inputs, "datadog.appKeyFile", "").from });

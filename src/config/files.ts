@@ -99,14 +99,8 @@ export function assertVariableName(name: string, from: string): void {
  * regular file, a new one needs a writable folder. Failing after the whole check ran wastes it.
  */
 export function assertWritableFile(path: string, from: string): void {
-  const found = (() => {
-    try {
-      return statSync(path);
-    } catch {
-      return undefined;
-    }
-  })();
   try {
+    const found = statSync(path, { throwIfNoEntry: false });
     if (found) {
       if (!found.isFile())
         throw Object.assign(new Error("not a file"), { code: found.isDirectory() ? "EISDIR" : "ENOTFILE" });

@@ -49,7 +49,7 @@ export function parseServiceUrl(raw: Raw): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-/** Reads a secret from a file (Docker/Kubernetes secrets); trailing newline removed. */
+/** Reads a secret from a file (Docker/Kubernetes secrets); trailing newline removed, checked like any secret. */
 export function readSecretFile(raw: Raw): string {
   const shown = shownName(raw.value);
   const text = readBoundedFile({ path: raw.value, from: raw.from, what: "secret file", shown }, MAX_SECRET_FILE_BYTES);

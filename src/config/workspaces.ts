@@ -18,7 +18,7 @@ function fromEnvironment(inputs: Inputs): WorkspaceSettings {
     fromFlag(env.SEGMENT_TOKEN_FILE, "SEGMENT_TOKEN_FILE"),
   );
   let token: string;
-  if (tokenFile) token = checkSecret(readSecretFile(tokenFile), tokenFile.from);
+  if (tokenFile) token = readSecretFile(tokenFile);
   else if (env.SEGMENT_TOKEN) token = checkSecret(env.SEGMENT_TOKEN, "SEGMENT_TOKEN");
   else {
     throw new UsageError(
