@@ -1,7 +1,6 @@
 // Delivery Overview (reference §3.G): one time series per pipeline step of a source or connection,
 // beta only. Every step shares one request shape; adding a step is one line in STEPS.
 import { isoSeconds } from "../config/time.js";
-import { UpstreamError } from "../errors.js";
 import type { Granularity } from "../plan/limits.js";
 import type { SegmentHttp } from "./http.js";
 import { collectPages } from "./paginate.js";
@@ -17,9 +16,6 @@ const STEPS = {
 } as const satisfies Record<string, { perConnection: boolean }>;
 
 export type OverviewStep = keyof typeof STEPS;
-
-/** Past this many pages a pagination is taken to be looping (design §5). */
-export const MAX_PAGES = 10_000;
 
 export interface OverviewRequest {
   sourceId: string;
@@ -47,7 +43,7 @@ export async function readOverviewStep(
   if (STEPS[step].perConnection && !req.destinationId) throw new Error(`${path} needs a destination id`);
   // Arrays as the official TypeScript SDK puts them on the wire (`groupBy%5B0%5D=…`, reference §2.4).
   const groupBy = Object.fromEntries((req.groupBy ?? []).map((g, i) => [`groupBy[${i}]`, g]));
-  let pages = 0;
+  // collectPages stops a repeated cursor, an empty page that still has a `next`, and 10 000 pages.
   const dataset = await collectPages(
     http,
     path,
@@ -61,16 +57,7 @@ export async function readOverviewStep(
     },
     deliveryOverviewData,
     DELIVERY_OVERVIEW_ENDPOINT,
-    (data) => {
-      // An empty page that still points further, or endless distinct cursors, would page forever (design §5).
-      pages += 1;
-      if (data.pagination.next && (data.dataset.length === 0 || pages >= MAX_PAGES)) {
-        const what =
-          data.dataset.length === 0 ? "an empty page that still has a next cursor" : `over ${MAX_PAGES} pages`;
-        throw new UpstreamError(`Segment GET ${path} answered ${what}; stopping to avoid a loop`, { retryable: false });
-      }
-      return { items: data.dataset, next: data.pagination.next };
-    },
+    (data) => ({ items: data.dataset, next: data.pagination.next }),
     DELIVERY_OVERVIEW_ACCEPT,
   );
   return { total: dataset.reduce((n, e) => n + e.total, 0), dataset };
