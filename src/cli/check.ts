@@ -8,7 +8,7 @@ import { sparkline } from "../mapping/thresholds.js";
 import { renderErrorDetails } from "./error-details.js";
 import { junitXml } from "./junit.js";
 import { addRunOptions } from "./options.js";
-import { renderTable, terminalSafe } from "./table.js";
+import { renderTable } from "./table.js";
 
 const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
 
@@ -91,7 +91,8 @@ Examples:
       const first = failed[0];
       const name =
         first && "destinationId" in first ? `${first.source} → ${first.destinationId}` : `${first?.source} events`;
-      throw new ThresholdError(terminalSafe(`${failed.length} check(s) failed; first: ${name}: ${first?.failures[0]}`));
+      // Names from the network are escaped where every error line is printed (describeFailure).
+      throw new ThresholdError(`${failed.length} check(s) failed; first: ${name}: ${first?.failures[0]}`);
     }
     if (submitFailure) throw new PartialFailureError(submitFailure);
   });

@@ -2,8 +2,6 @@
 // hold text from the network, so each is made terminal-safe first.
 import { terminalSafe } from "../terminal.js";
 
-export { terminalSafe };
-
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const safe = rows.map((r) => r.map(terminalSafe));
   const widths = headers.map((h, i) => Math.max(h.length, ...safe.map((r) => (r[i] ?? "").length)));

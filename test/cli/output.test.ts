@@ -3,8 +3,9 @@ import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { relativeTime, renderErrorDetails } from "../../src/cli/error-details.js";
 import { junitXml } from "../../src/cli/junit.js";
-import { renderTable, terminalSafe } from "../../src/cli/table.js";
+import { renderTable } from "../../src/cli/table.js";
 import type { CheckReport, ConnectionResult } from "../../src/run/check.js";
+import { terminalSafe } from "../../src/terminal.js";
 
 const TO = Date.UTC(2026, 10, 25, 10, 0);
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
