@@ -60,6 +60,16 @@ export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucket
     }
   }
   const points: MetricPoint[] = [];
+  // One tags array per reason, shared by its points (the sink packs series by tags array).
+  const tagsOf = new Map<string, readonly string[]>();
+  const tagsFor = (reason: string) => {
+    let tags = tagsOf.get(reason);
+    if (!tags) {
+      tags = [...ctx.tags, `reason:${reason}`];
+      tagsOf.set(reason, tags);
+    }
+    return tags;
+  };
   for (const start of starts) {
     const byReason = sums.get(start);
     if (!byReason) continue;
@@ -72,7 +82,7 @@ export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucket
         timestamp: start / 1000,
         value,
         intervalS: ctx.bucketMs / 1000,
-        tags: [...ctx.tags, `reason:${reason}`],
+        tags: tagsFor(reason),
       });
     }
   }
