@@ -6,8 +6,8 @@ import type { Command } from "commander";
 import type { AssetConfig } from "../config/settings.js";
 import type { AssetFile } from "../dashboards/assets.js";
 import type { AssetOptions } from "../dashboards/common.js";
-import type { Applied } from "../datadog/assets.js";
-import { UsageError } from "../errors.js";
+import type { Applied, DatadogAssets } from "../datadog/assets.js";
+import { PartialFailureError, UsageError } from "../errors.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -82,4 +82,27 @@ export function printApplied(config: AssetConfig, key: "dashboard" | "monitors",
     return;
   }
   for (const a of applied) process.stdout.write(`${a.action.padEnd(9)} ${a.name}  ${a.url}\n`);
+}
+
+/**
+ * Runs `apply` against Datadog with the dashboards/monitors client, closed afterwards. A definition
+ * Datadog refused (AssetError) is exit 4 naming `what`; a rejected key stays exit 3.
+ */
+export async function withDatadogAssets(
+  config: AssetConfig & { datadog: NonNullable<AssetConfig["datadog"]> },
+  what: string,
+  apply: (assets: DatadogAssets) => Promise<void>,
+): Promise<void> {
+  const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
+  const { createLogger } = await import("../log.js");
+  const logger = createLogger({ level: config.logLevel });
+  const assets = new DatadogAssets({ ...config.datadog, timeoutMs: config.requestTimeoutMs, logger });
+  try {
+    await apply(assets);
+  } catch (error) {
+    if (error instanceof AssetError) throw new PartialFailureError(`${what} not saved: ${error.message}; run again`);
+    throw error;
+  } finally {
+    await assets.close();
+  }
 }

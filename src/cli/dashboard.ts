@@ -1,8 +1,7 @@
 // `dashboard`: create or update the Segment Event Delivery dashboard (design §5).
 import type { Command } from "commander";
 import type { AssetFlags } from "../config/settings.js";
-import { PartialFailureError } from "../errors.js";
-import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
+import { addAssetOptions, assetOptionsOf, printApplied, withDatadogAssets, writeOffline } from "./assets.js";
 
 export function registerDashboard(cmd: Command): void {
   cmd.description(
@@ -24,22 +23,12 @@ Examples:
     const { dashboardAsset } = await import("../dashboards/assets.js");
     const { buildDashboard } = await import("../dashboards/dashboard.js");
     const { dashboardProblems } = await import("../dashboards/validate.js");
-    const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
-    const { createLogger } = await import("../log.js");
     const dashboard = buildDashboard(assetOptionsOf(config));
     const problems = dashboardProblems(dashboard);
     if (problems.length > 0) throw new Error(`the dashboard definition is invalid: ${problems.join("; ")}`);
     if (writeOffline(config, dashboard, () => [dashboardAsset(dashboard)]) || !config.datadog) return;
-    const logger = createLogger({ level: config.logLevel });
-    const assets = new DatadogAssets({ ...config.datadog, timeoutMs: config.requestTimeoutMs, logger });
-    try {
+    await withDatadogAssets({ ...config, datadog: config.datadog }, "the dashboard was", async (assets) => {
       printApplied(config, "dashboard", [await assets.applyDashboard(dashboard)]);
-    } catch (error) {
-      if (error instanceof AssetError)
-        throw new PartialFailureError(`the dashboard was not saved: ${error.message}; run again`);
-      throw error;
-    } finally {
-      await assets.close();
-    }
+    });
   });
 }

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { AssetFlags } from "../config/settings.js";
 import { PartialFailureError } from "../errors.js";
-import { addAssetOptions, assetOptionsOf, printApplied, writeOffline } from "./assets.js";
+import { addAssetOptions, assetOptionsOf, printApplied, withDatadogAssets, writeOffline } from "./assets.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -27,25 +27,15 @@ Examples:
     const config = resolveAssets(flags, process.env);
     const { monitorAssets } = await import("../dashboards/assets.js");
     const { buildMonitors } = await import("../dashboards/monitors.js");
-    const { AssetError, DatadogAssets } = await import("../datadog/assets.js");
-    const { createLogger } = await import("../log.js");
     const options = assetOptionsOf(config);
     const monitors = buildMonitors(options);
     const day = new Date().toISOString().slice(0, 10);
     if (writeOffline(config, monitors, () => monitorAssets(options, day)) || !config.datadog) return;
-    const logger = createLogger({ level: config.logLevel });
-    const assets = new DatadogAssets({ ...config.datadog, timeoutMs: config.requestTimeoutMs, logger });
-    try {
+    await withDatadogAssets({ ...config, datadog: config.datadog }, "the monitors were", async (assets) => {
       const { applied, failed } = await assets.applyMonitors(monitors);
       printApplied(config, "monitors", applied);
       if (failed.length > 0)
         throw new PartialFailureError(`${failed.length} monitor(s) not saved; first: ${failed[0]}; run again`);
-    } catch (error) {
-      if (error instanceof AssetError)
-        throw new PartialFailureError(`the monitors were not saved: ${error.message}; run again`);
-      throw error;
-    } finally {
-      await assets.close();
-    }
+    });
   });
 }
