@@ -1,5 +1,7 @@
 // Shared bits of the Segment emulator tests: a fixed data clock and a small authenticated GET.
 import type { SegmentEmulator } from "../../src/emulator/segment/index.js";
+import { silentLogger } from "../../src/log.js";
+import { SegmentHttp } from "../../src/segment/http.js";
 
 /** Data clock used by most tests: 2026-11-24T12:00:00Z, minute-aligned. */
 export const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -56,4 +58,16 @@ function expectNoPrevious(p: { previous?: string }) {
 export function must<T>(value: T | null | undefined, what = "value"): T {
   if (value === null || value === undefined) throw new Error(`${what} is missing`);
   return value;
+}
+
+/** A Segment client on the emulator with test-sized timeouts and backoff (retries as given). */
+export function fastClient(emu: SegmentEmulator, over: { minBackoffMs?: number; retries?: number } = {}): SegmentHttp {
+  return new SegmentHttp({
+    baseUrl: emu.url,
+    token: emu.token,
+    logger: silentLogger,
+    minBackoffMs: over.minBackoffMs ?? 5,
+    timeoutMs: 1000,
+    ...(over.retries !== undefined ? { retries: over.retries } : {}),
+  });
 }

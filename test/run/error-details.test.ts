@@ -1,5 +1,6 @@
 // Error details for a run's buckets, over real HTTP: planned windows → failed-delivery → points,
 // held against the emulator's ground truth (and against the summary's discarded), under faults.
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HOUR, MINUTE } from "../../src/config/time.js";
 import { DatadogSink } from "../../src/datadog/sink.js";
@@ -12,6 +13,7 @@ import { connectionTags } from "../../src/mapping/tags.js";
 import type { MetricPoint } from "../../src/mapping/types.js";
 import { WorkspaceErrorDetails } from "../../src/run/error-details.js";
 import { SegmentHttp } from "../../src/segment/http.js";
+import { fastClient } from "../emulator/segment-helpers.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
 const B = 5 * MINUTE;
@@ -26,14 +28,7 @@ beforeAll(async () => {
   emulator = await startSegmentEmulator({ now: () => NOW, slowMs: 300, faultRetryMs: 20 });
   datadog = await startDatadogEmulator({ now: () => NOW });
   for (const d of emulator.fixture.destinations.filter((_, i) => i % 3 === 0)) emulator.setHealth(d.id, "failing");
-  http = new SegmentHttp({
-    baseUrl: emulator.url,
-    token: emulator.token,
-    logger: silentLogger,
-    minBackoffMs: 5,
-    timeoutMs: 1000,
-    retries: 8,
-  });
+  http = fastClient(emulator, { retries: 8 });
 });
 afterAll(async () => {
   await http.close();

@@ -1,5 +1,6 @@
 // The Segment client over real HTTP against the emulator: envelope, validation, pagination,
 // versioned Accept, retries and the errors a user sees.
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
@@ -9,6 +10,7 @@ import { getWorkspace, listDestinations, listSources } from "../../src/segment/c
 import { getDeliverySummary } from "../../src/segment/delivery.js";
 import { getEventVolume } from "../../src/segment/events.js";
 import { SegmentHttp } from "../../src/segment/http.js";
+import { fastClient } from "../emulator/segment-helpers.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0);
 let emulator: SegmentEmulator;
@@ -21,13 +23,7 @@ beforeAll(async () => {
     slowMs: 1500,
     faultRetryMs: 50,
   });
-  http = new SegmentHttp({
-    baseUrl: emulator.url,
-    token: emulator.token,
-    logger: silentLogger,
-    minBackoffMs: 10,
-    timeoutMs: 1000,
-  });
+  http = fastClient(emulator, { minBackoffMs: 10 });
 });
 afterAll(async () => {
   await http.close();

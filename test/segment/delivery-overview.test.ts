@@ -1,5 +1,6 @@
 // The Delivery Overview client over real HTTP against the emulator: what crosses the wire, pages
 // followed to the end, the ground truth under faults, and the errors a caller has to tell apart.
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listen, sendJson } from "../../src/emulator/http.js";
 import { demoFixture } from "../../src/emulator/segment/fixture.js";
@@ -8,6 +9,7 @@ import { CredentialError, UpstreamError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { DELIVERY_OVERVIEW_ACCEPT, getFailedDelivery } from "../../src/segment/delivery-overview.js";
 import { SegmentHttp } from "../../src/segment/http.js";
+import { fastClient } from "../emulator/segment-helpers.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 0);
 const HOUR = 3_600_000;
@@ -24,14 +26,7 @@ beforeAll(async () => {
     deliveryOverviewPageCap: 2,
   });
   for (const d of emulator.fixture.destinations.filter((_, i) => i % 2 === 0)) emulator.setHealth(d.id, "failing");
-  http = new SegmentHttp({
-    baseUrl: emulator.url,
-    token: emulator.token,
-    logger: silentLogger,
-    minBackoffMs: 5,
-    timeoutMs: 1000,
-    retries: 8,
-  });
+  http = fastClient(emulator, { retries: 8 });
 });
 afterAll(async () => {
   await http.close();
