@@ -2,9 +2,9 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { CheckFlags } from "../config/settings.js";
-import { formatDuration } from "../config/time.js";
 import { PartialFailureError, ThresholdError, UsageError } from "../errors.js";
 import { sparkline } from "../mapping/thresholds.js";
+import { formatDuration } from "../time.js";
 import { renderErrorDetails } from "./error-details.js";
 import { junitXml } from "./junit.js";
 import { addRunOptions } from "./options.js";

@@ -2,9 +2,9 @@
 import type { Command } from "commander";
 import { DEFAULT_EXPORT_MAX_DURATION } from "../config/defaults.js";
 import type { ExportFlags } from "../config/settings.js";
-import { formatDuration } from "../config/time.js";
 import { PartialFailureError } from "../errors.js";
 import type { ExportSummary } from "../run/export.js";
+import { formatDuration } from "../time.js";
 import { addRunOptions, addScheduleOptions } from "./options.js";
 
 export function exportFailure(

@@ -2,8 +2,8 @@
 import { UsageError } from "../errors.js";
 import { AGE_MARGIN_MS, DATADOG_MAX_AGE_MS } from "../plan/limits.js";
 import type { Schedule } from "../plan/schedule.js";
+import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList } from "../time.js";
 import { fromFile, fromFlag, type Inputs } from "./inputs.js";
-import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList } from "./time.js";
 import type { ExportFlags } from "./types.js";
 import { pick } from "./values.js";
 

@@ -14,6 +14,7 @@ import { registerSecret } from "../secrets.js";
 import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
 import { MAX_WAIT_MS } from "../segment/waits.js";
+import { parseDuration, parseTime } from "../time.js";
 import { resolveDatadog } from "./datadog.js";
 import { DEFAULT_EXPORT_MAX_DURATION } from "./defaults.js";
 import type { Env } from "./env.js";
@@ -21,7 +22,6 @@ import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
 import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
 import { parseCount, parseRate } from "./thresholds.js";
-import { parseDuration, parseTime } from "./time.js";
 import type {
   AssetConfig,
   AssetFlags,

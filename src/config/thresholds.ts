@@ -1,6 +1,6 @@
 // Threshold values of `check`, from flags or the config file: `0.99` or `99%`, durations, counts.
 import { UsageError } from "../errors.js";
-import { parseDuration } from "./time.js";
+import { parseDuration } from "../time.js";
 import type { Thresholds, WorkspaceThresholds } from "./types.js";
 import type { Raw } from "./values.js";
 

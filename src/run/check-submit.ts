@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { DEFAULT_BUCKET } from "../config/schedule.js";
-import { parseDuration } from "../config/time.js";
 import type { CheckConfig } from "../config/types.js";
 import { alignDown, alignUp } from "../plan/buckets.js";
 import { oldestSubmittableTimestamp } from "../plan/limits.js";
+import { parseDuration } from "../time.js";
 import { runBackfill } from "./backfill.js";
 
 /** Returns why the submission failed, or undefined when everything was accepted. */

@@ -3,7 +3,6 @@
 // sub-intervals for the trend, and the window's event volume per source; thresholds decide. Error
 // details (failed deliveries by reason) are read over the same window and never change the verdict.
 import type { Logger } from "pino";
-import { isoSeconds } from "../config/time.js";
 import type { CheckConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink } from "../datadog/sink.js";
 import { CredentialError, PartialFailureError, UpstreamError } from "../errors.js";
@@ -28,6 +27,7 @@ import { getDeliverySummary } from "../segment/delivery.js";
 import { getEventVolume } from "../segment/events.js";
 import { SegmentHttp } from "../segment/http.js";
 import type { DeliverySummary } from "../segment/schemas.js";
+import { isoSeconds } from "../time.js";
 import { type Connection, discover } from "./discover.js";
 import { WorkspaceErrorDetails } from "./error-details.js";
 

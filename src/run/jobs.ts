@@ -2,7 +2,7 @@
 // of one connection; a failures job is one Delivery Overview request sequence covering every bucket a
 // run reads for one connection (error details); an events job is one paginated request sequence for
 // a window of a workspace. Jobs are generated as the pipeline consumes them, never all up front.
-import { DAY, MINUTE } from "../config/time.js";
+
 import { alignDown, chunkWindow } from "../plan/buckets.js";
 import {
   DELIVERY_METRICS_LIMITS,
@@ -12,6 +12,7 @@ import {
   granularityFor,
 } from "../plan/limits.js";
 import { iterateTasks, type StreamPlan, streamPlan } from "../plan/schedule.js";
+import { DAY, MINUTE } from "../time.js";
 import type { Connection } from "./discover.js";
 import type { WorkspaceRun } from "./workspace.js";
 

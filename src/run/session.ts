@@ -2,7 +2,6 @@
 // sink, and one stop signal that fires on --max-duration, SIGINT/SIGTERM or a lost lock.
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import { formatDuration } from "../config/time.js";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { DatadogSink, datadogOldestAccepted } from "../datadog/sink.js";
 import { deadline, stopReason } from "../deadline.js";
@@ -13,6 +12,7 @@ import { SegmentHttp } from "../segment/http.js";
 import type { Sink } from "../sink.js";
 import { acquireLock, type Lock } from "../state/lock.js";
 import { assertStateWritable, loadState, type State, saveState } from "../state/store.js";
+import { formatDuration } from "../time.js";
 
 export interface RunDeps {
   /** The clock plans are made with; tests inject one. */

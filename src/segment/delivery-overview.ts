@@ -1,7 +1,8 @@
 // Delivery Overview (reference §3.G): one time series per pipeline step of a source or connection,
 // beta only. Every step shares one request shape; adding a step is one line in STEPS.
-import { isoSeconds } from "../config/time.js";
+
 import type { Granularity } from "../plan/limits.js";
+import { isoSeconds } from "../units.js";
 import type { SegmentHttp } from "./http.js";
 import { collectPages } from "./paginate.js";
 import { type DeliveryOverviewEntry, deliveryOverviewData } from "./schemas.js";

@@ -1,7 +1,8 @@
 // Delivery-metrics summary of one source→destination connection over one window (reference §3.D).
 // The endpoint exists only in beta, so the versioned media type is asked for explicitly.
-import { isoSeconds } from "../config/time.js";
+
 import type { Granularity } from "../plan/limits.js";
+import { isoSeconds } from "../units.js";
 import type { SegmentHttp } from "./http.js";
 import { type DeliverySummary, deliverySummaryData } from "./schemas.js";
 

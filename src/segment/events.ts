@@ -1,7 +1,8 @@
 // Event volume of the workspace (reference §3.E): one paginated request sequence per window,
 // grouped by source (and optionally event name/type), filtered to the selected sources.
-import { isoSeconds } from "../config/time.js";
+
 import type { Granularity } from "../plan/limits.js";
+import { isoSeconds } from "../units.js";
 import type { SegmentHttp } from "./http.js";
 import { collectPages } from "./paginate.js";
 import { type EventVolumeEntry, eventVolumeData } from "./schemas.js";

@@ -5,9 +5,9 @@ import { randomBytes } from "node:crypto";
 import { access, constants, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import { formatDuration } from "../config/time.js";
 import { PartialFailureError, UsageError } from "../errors.js";
 import type { Watermarks } from "../plan/schedule.js";
+import { formatDuration } from "../time.js";
 
 export const STATE_VERSION = 1;
 

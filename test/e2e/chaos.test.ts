@@ -2,13 +2,13 @@
 // runs finish (a rerun is allowed where one exits 4), Datadog holds the ground truth: no lost
 // bucket, no double count.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../src/config/time.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runBackfill } from "../../src/run/backfill.js";
 import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { HOUR, MINUTE } from "../../src/time.js";
 import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
 

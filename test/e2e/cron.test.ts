@@ -1,12 +1,12 @@
 // Issue #4: many consecutive cron runs on an injected clock while late retries keep changing the
 // totals of recent buckets; an outage in the middle; connections appearing and disappearing.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MINUTE } from "../../src/config/time.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { MINUTE } from "../../src/time.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 1, 10);

@@ -2,7 +2,6 @@
 // Delivery Overview) through export and backfill, end to end against both emulators.
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../src/config/time.js";
 import type { StoredPoint } from "../../src/emulator/datadog/types.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { SEGMENT_FAULTS } from "../../src/emulator/segment/fault-bodies.js";
@@ -13,6 +12,7 @@ import { AGE_MARGIN_MS, oldestSubmittableTimestamp } from "../../src/plan/limits
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runBackfill } from "../../src/run/backfill.js";
 import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { HOUR, MINUTE } from "../../src/time.js";
 import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
 

@@ -1,12 +1,12 @@
 // Issue #3 acceptance: export over real HTTP against both emulators equals the ground truth.
 import { readFileSync, statSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MINUTE } from "../../src/config/time.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { checkDelivery, checkEventVolume, checkFailures } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runExport } from "../../src/run/export.js";
+import { MINUTE } from "../../src/time.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);

@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOUR } from "../../src/config/time.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { acquireLock } from "../../src/state/lock.js";
+import { HOUR } from "../../src/time.js";
 import { type CliResult, emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 

@@ -4,13 +4,13 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { looksLikeSecret } from "../../src/config/files.js";
-import { parseDuration, parseTime } from "../../src/config/time.js";
 import { deadline } from "../../src/deadline.js";
 import { UsageError } from "../../src/errors.js";
 import { checkWatermarks } from "../../src/plan/schedule.js";
 import { RateBudget } from "../../src/segment/budget.js";
 import { boundedWait, MAX_WAIT_MS } from "../../src/segment/waits.js";
 import { terminalSafe } from "../../src/terminal.js";
+import { parseDuration, parseTime } from "../../src/time.js";
 
 const DIST_DEADLINE = fileURLToPath(new URL("../../dist/deadline.js", import.meta.url));
 

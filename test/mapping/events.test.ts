@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MINUTE } from "../../src/config/time.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
+import { MINUTE } from "../../src/time.js";
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0);
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");

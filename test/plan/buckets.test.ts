@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../src/config/time.js";
 import { alignDown, alignUp, chunkWindow } from "../../src/plan/buckets.js";
+import { HOUR, MINUTE } from "../../src/time.js";
 
 describe("bucket alignment", () => {
   const t = Date.UTC(2026, 10, 25, 10, 7, 31, 250);

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../src/config/time.js";
 import {
   AGE_MARGIN_MS,
   DELIVERY_METRICS_LIMITS,
@@ -9,6 +8,7 @@ import {
   oldestFetchableStart,
   oldestSubmittableTimestamp,
 } from "../../src/plan/limits.js";
+import { DAY, HOUR, MINUTE } from "../../src/time.js";
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
 

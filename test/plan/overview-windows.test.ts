@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DAY, HOUR, MINUTE } from "../../src/config/time.js";
 import { AGE_MARGIN_MS, DELIVERY_OVERVIEW_LIMITS } from "../../src/plan/limits.js";
 import { maxGapMs, overviewGranularityFor, planOverviewWindows } from "../../src/plan/overview-windows.js";
+import { DAY, HOUR, MINUTE } from "../../src/time.js";
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
 const B = 5 * MINUTE;

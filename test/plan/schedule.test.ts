@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../src/config/time.js";
 import { oldestSubmittableTimestamp } from "../../src/plan/limits.js";
 import {
   advanceWatermarks,
@@ -10,6 +9,7 @@ import {
   type Schedule,
   stagesOf,
 } from "../../src/plan/schedule.js";
+import { HOUR, MINUTE } from "../../src/time.js";
 
 const schedule: Schedule = {
   bucketMs: 5 * MINUTE,

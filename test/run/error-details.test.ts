@@ -2,7 +2,6 @@
 // held against the emulator's ground truth (and against the summary's discarded), under faults.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { HOUR, MINUTE } from "../../src/config/time.js";
 import { DatadogSink } from "../../src/datadog/sink.js";
 import { startDatadogEmulator } from "../../src/emulator/datadog/server.js";
 import type { DatadogEmulator } from "../../src/emulator/datadog/types.js";
@@ -13,6 +12,7 @@ import { connectionTags } from "../../src/mapping/tags.js";
 import type { MetricPoint } from "../../src/mapping/types.js";
 import { WorkspaceErrorDetails } from "../../src/run/error-details.js";
 import { SegmentHttp } from "../../src/segment/http.js";
+import { HOUR, MINUTE } from "../../src/time.js";
 import { fastClient } from "../emulator/segment-helpers.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, isoSeconds, parseDuration, parseDurationList, parseTime } from "../../src/config/time.js";
+import { formatDuration, isoSeconds, parseDuration, parseDurationList, parseTime } from "../src/time.js";
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
 

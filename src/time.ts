@@ -1,10 +1,10 @@
 // Durations (`30s`, `5m`, `1h`, `2d`) and times (ISO 8601, `now`, `-90m`) of design §5. Pure:
 // `now` is passed in. Errors name the flag and show an accepted form.
-import { UsageError } from "../errors.js";
+import { UsageError } from "./errors.js";
 
-import { DAY, HOUR, MINUTE, SECOND } from "../units.js";
+import { DAY, HOUR, MINUTE, SECOND } from "./units.js";
 
-export { DAY, formatDuration, HOUR, isoSeconds, MINUTE, SECOND } from "../units.js";
+export { DAY, formatDuration, HOUR, isoSeconds, MINUTE, SECOND } from "./units.js";
 
 const UNIT_MS = { s: SECOND, m: MINUTE, h: HOUR, d: DAY } as const;
 const DURATION = /^(\d{1,9})(s|m|h|d)$/;
