@@ -45,19 +45,18 @@ Examples:
       stop.dispose();
     });
     if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    const { describeRun } = await import("../run/summary.js");
+    const window = summary.backfill;
     logger.info(
-      { exported: summary.exported, failed: summary.failed, pending: summary.pending, points: summary.points },
-      `backfill ${summary.from} … ${summary.to}: ${summary.exported} of ${summary.planned} buckets exported${summary.resumed ? " (resumed)" : ""}`,
-    );
-    const failure = exportFailure(
       {
-        bucketsFailed: summary.failed,
-        bucketsPending: summary.pending,
-        failures: summary.failures,
-        stopped: summary.stopped,
+        exported: summary.exportedBy,
+        failed: summary.bucketsFailed,
+        pending: summary.bucketsPending,
+        points: summary.points,
       },
-      "a rerun of the same command, which resumes where this one stopped",
+      `backfill ${window?.from} … ${window?.to}${window?.resumed ? " (resumed)" : ""}: ${describeRun(summary, Date.now())}`,
     );
+    const failure = exportFailure(summary, "a rerun of the same command, which resumes where this one stopped");
     if (failure) throw failure;
   });
 }

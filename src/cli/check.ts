@@ -3,14 +3,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { CheckFlags } from "../config/settings.js";
 import { PartialFailureError, ThresholdError, UsageError } from "../errors.js";
-import { sparkline } from "../mapping/thresholds.js";
-import { formatDuration } from "../time.js";
-import { renderErrorDetails } from "./error-details.js";
-import { junitXml } from "./junit.js";
 import { addRunOptions } from "./options.js";
-import { renderTable } from "./table.js";
-
-const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 100).toFixed(2)}%`);
 
 export function registerCheck(cmd: Command): void {
   cmd
@@ -18,9 +11,15 @@ export function registerCheck(cmd: Command): void {
       "Verifies the Segment token and the Datadog API key (each named if it fails: exit 3), lists the connections, reads exactly [now − window, now) and evaluates the thresholds per connection and per source. Exit 0 when all hold, 5 when one fails. Also shows Error Details: per connection the top reasons deliveries failed (from Segment's Delivery Overview), their count and when each was last seen; they never change the exit code.",
     )
     .option("--window <duration>", "how far back to look (default 1h)")
-    .option("--min-success-rate <rate>", "successes / (successes + discarded + expired), e.g. 0.99 or 99%")
-    .option("--max-p95 <duration>", "largest acceptable p95 time to success, e.g. 30s")
-    .option("--min-events <n>", "smallest acceptable event volume per source over the window")
+    .option(
+      "--min-success-rate <rate>",
+      "successes / (successes + discarded + expired) per connection, e.g. 0.99 or 99% (default 99%, as the monitors; off: no minimum)",
+    )
+    .option(
+      "--max-p95 <duration>",
+      "largest acceptable p95 time to success per connection, e.g. 30s (default 60s, as the monitors; off: no maximum)",
+    )
+    .option("--min-events <n>", "smallest acceptable event volume per source over the window (default: no minimum)")
     .option("--json", "print one JSON document on stdout")
     .option("--junit <file>", "write JUnit XML: one test case per connection and per source")
     .option("--submit", "also export the window's complete buckets to Datadog (as export would)")
@@ -43,13 +42,14 @@ Examples:
     const now = Date.now();
     const config = resolveCheck(flags, process.env, now);
     const { createLogger } = await import("../log.js");
-    const { runCheck } = await import("../run/check.js");
-    const { submitCheckedWindow } = await import("../run/check-submit.js");
+    const { runCheck } = await import("../check/run.js");
+    const { submitCheckedWindow } = await import("../check/submit.js");
+    const { jsonReporter, junitReporter, tableReporter } = await import("../check/reporters.js");
     const logger = createLogger({ level: config.logLevel });
     const report = await runCheck(config, { now: () => now, logger });
     if (config.junit) {
       try {
-        writeFileSync(config.junit, junitXml(report));
+        writeFileSync(config.junit, junitReporter.render(report));
       } catch (error) {
         throw new UsageError(
           `--junit: cannot write ${config.junit} (${(error as { code?: string }).code ?? "error"}); check the folder`,
@@ -57,35 +57,7 @@ Examples:
       }
     }
     const submitFailure = config.submit ? await submitCheckedWindow(config, now, logger) : undefined;
-    if (config.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else {
-      const rows = report.connections.map((c) => [
-        c.ok ? "OK" : "FAIL",
-        `${c.source} → ${c.destination}`,
-        c.destinationId,
-        percent(c.successRate),
-        c.numbers.p95Ms === undefined ? "—" : `${c.numbers.p95Ms} ms`,
-        String(c.numbers.successes),
-        String(c.numbers.discarded + c.numbers.expired),
-        sparkline(c.numbers.trend),
-        c.failures.join("; "),
-      ]);
-      const sourceRows = report.sources.map((s) => [
-        s.ok ? "OK" : "FAIL",
-        s.source,
-        String(s.events),
-        sparkline(s.trend),
-        s.failures.join("; "),
-      ]);
-      process.stdout.write(
-        `Window ${report.from} … ${report.to} (${formatDuration(config.windowMs)})\n\n${renderTable(
-          ["STATUS", "CONNECTION", "DESTINATION ID", "SUCCESS", "P95", "DELIVERED", "LOST", "TREND", "WHY"],
-          rows,
-        )}\n${renderTable(["STATUS", "SOURCE", "EVENTS", "TREND", "WHY"], sourceRows)}\n${withGap(
-          renderErrorDetails(report.connections, Date.parse(report.to)),
-        )}${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`,
-      );
-    }
+    process.stdout.write((config.json ? jsonReporter : tableReporter(config.windowMs)).render(report));
     if (!report.ok) {
       const failed = [...report.connections, ...report.sources].filter((r) => !r.ok);
       const first = failed[0];
@@ -97,5 +69,3 @@ Examples:
     if (submitFailure) throw new PartialFailureError(submitFailure);
   });
 }
-
-const withGap = (section: string) => (section === "" ? "" : `${section}\n`);

@@ -9,7 +9,7 @@ import { FAILED_SERIES_SUFFIX } from "../mapping/failures.js";
 import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
-import { renderTable } from "./table.js";
+import { renderTable } from "../table.js";
 
 export function registerDemo(cmd: Command): void {
   cmd
@@ -45,7 +45,10 @@ export function registerDemo(cmd: Command): void {
               tags: [],
             },
           ],
-          datadog: { apiKey: emulators.datadog.apiKey, site: DEFAULT_DD_SITE, apiUrl: emulators.datadog.url },
+          sink: {
+            name: "datadog",
+            settings: { apiKey: emulators.datadog.apiKey, site: DEFAULT_DD_SITE, apiUrl: emulators.datadog.url },
+          },
           prefix: DEFAULT_PREFIX,
           tags: [],
           statePath: join(stateDir, "state.json"),
@@ -57,6 +60,7 @@ export function registerDemo(cmd: Command): void {
           schedule,
           eventVolume: true,
           usage: true,
+          errorDetails: true,
           eventsGroupBy: [],
         };
         const summary = await runExport(config, {
@@ -87,7 +91,7 @@ export function registerDemo(cmd: Command): void {
           connections: summary.connections,
           buckets: summary.bucketsExported,
           points: summary.points,
-          datadogRequests: summary.datadogRequests,
+          datadogRequests: summary.sinkRequests,
           segmentCalls: summary.segmentCalls,
           checkedAgainstTruth: delivery.checked + events.checked + failures.checked + usage.checked,
           problems,

@@ -1,8 +1,8 @@
 // `destinations`: what the exporter sees — sources and their connected destinations, per workspace.
 import type { Command } from "commander";
 import type { CommonFlags } from "../config/settings.js";
+import { renderTable } from "../table.js";
 import { addSegmentOptions } from "./options.js";
-import { renderTable } from "./table.js";
 
 export function registerDestinations(cmd: Command): void {
   cmd
@@ -23,7 +23,7 @@ export function registerDestinations(cmd: Command): void {
     const { resolveCommon } = await import("../config/settings.js");
     const config = resolveCommon(flags, process.env, "unused");
     const { createLogger } = await import("../log.js");
-    const { discover } = await import("../run/discover.js");
+    const { discover } = await import("../segment/discover.js");
     const { RateBudget } = await import("../segment/budget.js");
     const { SegmentHttp } = await import("../segment/http.js");
     const logger = createLogger({ level: config.logLevel });

@@ -2,13 +2,12 @@
 import type { Command } from "commander";
 import { DEFAULT_EXPORT_MAX_DURATION } from "../config/defaults.js";
 import type { ExportFlags } from "../config/settings.js";
+import type { RunSummary } from "../domain.js";
 import { PartialFailureError } from "../errors.js";
-import type { ExportSummary } from "../run/export.js";
-import { formatDuration } from "../time.js";
 import { addRunOptions, addScheduleOptions } from "./options.js";
 
 export function exportFailure(
-  summary: Pick<ExportSummary, "bucketsFailed" | "bucketsPending" | "failures" | "stopped">,
+  summary: Pick<RunSummary, "bucketsFailed" | "bucketsPending" | "failures" | "stopped">,
   resume = "the next run",
 ): PartialFailureError | undefined {
   if (summary.bucketsFailed === 0 && summary.bucketsPending === 0) return undefined;
@@ -60,20 +59,23 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
       stdout: (text) => process.stdout.write(text),
       signal: stop.signal,
     }).finally(() => stop.dispose());
+    const { describeRun } = await import("../run/summary.js");
     logger.info(
       {
         workspaces: summary.workspaces.map((w) => w.workspace),
         connections: summary.connections,
-        exported: summary.bucketsExported,
+        sources: summary.sources,
+        exported: summary.exportedBy,
         reread: summary.bucketsReread,
         failed: summary.bucketsFailed,
         missed: summary.bucketsMissed,
         lagSeconds: summary.lagMs === undefined ? undefined : Math.round(summary.lagMs / 1000),
         points: summary.points,
-        datadogRequests: summary.datadogRequests,
+        sinkRequests: summary.sinkRequests,
         segmentCalls: summary.segmentCalls,
+        nextDueAt: summary.nextDueAt,
       },
-      `${config.dryRun ? "dry run: printed" : "exported"} ${summary.bucketsExported} new and ${summary.bucketsReread} re-read buckets of ${summary.connections} connections (${summary.points} points, ${summary.datadogRequests} Datadog requests, ${summary.segmentCalls} Segment calls) in ${formatDuration(Math.max(1000, Math.round(summary.durationMs / 1000) * 1000))}`,
+      describeRun(summary, Date.now()),
     );
     const failure = exportFailure(summary);
     if (failure) throw failure;

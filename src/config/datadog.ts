@@ -32,6 +32,15 @@ export function resolveDatadog(inputs: Inputs, required: boolean): DatadogSettin
     fromFlag(flags.datadogApiKeyFile, "--datadog-api-key-file"),
     fromFlag(env.DD_API_KEY_FILE, "DD_API_KEY_FILE"),
   );
+  const keyFrom = keyFile
+    ? keyFile.from
+    : env.DD_API_KEY
+      ? "DD_API_KEY"
+      : dd.apiKeyFile
+        ? fromFile(inputs, "datadog.apiKeyFile", "").from
+        : dd.apiKeyEnv
+          ? `${dd.apiKeyEnv} (${fromFile(inputs, "datadog.apiKeyEnv", "").from})`
+          : "DD_API_KEY";
   const apiKey = keyFile
     ? readSecretFile(keyFile)
     : env.DD_API_KEY
@@ -57,7 +66,9 @@ export function resolveDatadog(inputs: Inputs, required: boolean): DatadogSettin
       "DD_API_KEY is not set; export DD_API_KEY with a Datadog API key, pass --datadog-api-key-file FILE, or use --dry-run to print the series instead",
     );
   }
-  return { apiKey, appKey: resolveAppKey(inputs), site, apiUrl };
+  // Where the host came from, so a failure to reach it names the setting to fix (issue #22).
+  const urlFrom = urlRaw ? urlRaw.from : siteRaw ? siteRaw.from : `the default DD_SITE (${DEFAULT_DD_SITE})`;
+  return { apiKey, appKey: resolveAppKey(inputs), site, apiUrl, origin: { url: urlFrom, key: keyFrom } };
 }
 
 /** The application key, for the configuration APIs (dashboards, monitors, historical ingestion). */

@@ -1,9 +1,10 @@
 // Bucket, delay and re-read ages, checked against both APIs' limits (README: the read schedule).
 import { UsageError } from "../errors.js";
-import { AGE_MARGIN_MS, DATADOG_MAX_AGE_MS } from "../plan/limits.js";
-import type { Schedule } from "../plan/schedule.js";
+import { AGE_MARGIN_MS } from "../plan/limits.js";
+import { type Schedule, sendingAgeMs } from "../plan/schedule.js";
 import { DAY, formatDuration, HOUR, MINUTE, parseDuration, parseDurationList } from "../time.js";
 import { fromFile, fromFlag, type Inputs } from "./inputs.js";
+import type { SinkWindow } from "./sink.js";
 import type { ExportFlags } from "./types.js";
 import { pick } from "./values.js";
 
@@ -34,7 +35,12 @@ export function resolveHistorical(inputs: Inputs<ExportFlags>): boolean {
   return inputs.flags.historical === true || inputs.file.export?.historical === true;
 }
 
-export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
+/**
+ * The read schedule, checked against the sink's age window: every read whose points the sink would
+ * drop as too old is refused here (exit 2), before any request. With a sink that takes each point
+ * once, only the last read age sends anything (design §5, Sinks).
+ */
+export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): Schedule {
   const { flags, env, file } = inputs;
   const historical = resolveHistorical(inputs);
   const bucketMs = resolveBucket(inputs);
@@ -53,23 +59,32 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
   // Small values are valid (design §5): a re-read age the first read has already reached is
   // simply covered by that read, so it is accepted and leaves no stage of its own.
   const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
-  if (!historical) {
+  const once = sink.writeRule === "once";
+  if (Number.isFinite(sink.maxAgeMs)) {
     // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
-    const limit = DATADOG_MAX_AGE_MS - AGE_MARGIN_MS;
+    const limit = sink.maxAgeMs - AGE_MARGIN_MS;
+    const window = `past ${sink.windowLabel} (${formatDuration(AGE_MARGIN_MS)} margin)`;
+    const last = sendingAgeMs({ delayMs, rereadMs });
+    if (once && last + bucketMs > limit) {
+      const from = rereadMs.length > 0 ? rereadRaw.from : delayRaw.from;
+      throw new UsageError(
+        `${from}: ${sink.label} is sent each bucket once, at its last read (${formatDuration(last)} after it ends), when its timestamp is ${formatDuration(last + bucketMs)} old, ${window}; use read ages up to ${formatDuration(Math.max(0, limit - bucketMs))}${sink.advice ? `, or ${sink.advice}` : ""}`,
+      );
+    }
     if (delayMs + bucketMs > limit) {
       throw new UsageError(
-        `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); shorten them, or enable historical ingestion and pass --historical`,
+        `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, ${window}; shorten them${sink.advice ? `, or ${sink.advice}` : ""}`,
       );
     }
     const tooOld = rereadMs.find((age) => age + bucketMs > limit);
     if (tooOld !== undefined) {
       throw new UsageError(
-        `${rereadRaw.from}: a bucket re-read at ${formatDuration(tooOld)} carries a timestamp ${formatDuration(tooOld + bucketMs)} old, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); use ages up to ${formatDuration(limit - bucketMs)}, or --historical`,
+        `${rereadRaw.from}: a bucket re-read at ${formatDuration(tooOld)} carries a timestamp ${formatDuration(tooOld + bucketMs)} old, ${window}; use ages up to ${formatDuration(limit - bucketMs)}${sink.advice ? `, or ${sink.advice}` : ""}`,
       );
     }
   }
   if (rereadMs.some((age) => age > 48 * HOUR)) {
     throw new UsageError(`${rereadRaw.from}: re-read ages above 48h are pointless (Segment's retries end after 4h)`);
   }
-  return { bucketMs, delayMs, rereadMs, historical };
+  return { bucketMs, delayMs, rereadMs, historical, once };
 }

@@ -9,18 +9,18 @@ import { LOG_LEVELS, type LogLevel } from "../log-levels.js";
 import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { validateBackfillWindow } from "../plan/backfill.js";
 import { DELIVERY_METRICS_LIMITS, EVENTS_VOLUME_LIMITS, granularityFor } from "../plan/limits.js";
-import type { Schedule } from "../plan/schedule.js";
+import { type Schedule, sendingAgeMs } from "../plan/schedule.js";
 import { registerSecret } from "../secrets.js";
-import { ENDPOINTS } from "../segment/budget.js";
 import type { EventGroup } from "../segment/events.js";
 import { MAX_WAIT_MS } from "../segment/waits.js";
 import { parseDuration, parseTime } from "../time.js";
 import { resolveDatadog } from "./datadog.js";
-import { DEFAULT_EXPORT_MAX_DURATION } from "./defaults.js";
+import { DEFAULT_EXPORT_MAX_DURATION, DEFAULT_MAX_P95, DEFAULT_MIN_SUCCESS_RATE } from "./defaults.js";
 import type { Env } from "./env.js";
 import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
 import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
+import { resolveSink, resolveSinkWindow, type SinkConfig, sinkSecrets } from "./sink.js";
 import { parseCount, parseRate } from "./thresholds.js";
 import type {
   AssetConfig,
@@ -54,20 +54,22 @@ export function defaultStatePath(env: Env): string {
   return join(base, "segment-datadog-exporter", "state.json");
 }
 
-/** `delivery-metrics=300` → per-minute limit of that endpoint. */
-function parseRateLimits(entries: readonly string[], from: string): Record<string, number> {
+/**
+ * `delivery-metrics=300` → per-minute limit of that endpoint. The names are checked against the
+ * endpoints the run's stream kinds read when the run starts (before any request): the kinds declare
+ * them, and loading them here would cost every usage error their modules.
+ */
+function parseRateLimits(entries: readonly string[], from: string): { limits: Record<string, number>; from: string } {
   const limits: Record<string, number> = {};
   for (const entry of entries) {
     const match = /^([a-z-]+)=(\d+)(?:\/min)?$/.exec(entry);
     const endpoint = match?.[1];
-    if (!match || !endpoint || !(ENDPOINTS as readonly string[]).includes(endpoint) || Number(match[2]) < 1) {
-      throw new UsageError(
-        `${from}: '${entry}' is not endpoint=requests-per-minute; e.g. delivery-metrics=300 (endpoints: ${ENDPOINTS.join(", ")})`,
-      );
+    if (!match || !endpoint || Number(match[2]) < 1) {
+      throw new UsageError(`${from}: '${entry}' is not endpoint=requests-per-minute; e.g. delivery-metrics=300`);
     }
     limits[endpoint] = Number(match[2]);
   }
-  return limits;
+  return { limits, from };
 }
 
 export function parseLogLevel(raw: Raw | undefined): LogLevel {
@@ -132,16 +134,17 @@ function requestTimeoutOf(inputs: Inputs): number {
   return requestTimeoutMs;
 }
 
-/** `datadog`: "required" (export), "optional" (--dry-run: used if given) or "unused" (destinations). */
+/** The sink's settings: "required" (a run that sends), "optional" (--dry-run: used if given) or "unused" (destinations). */
 function commonOf(
   inputs: Inputs,
-  datadogNeed: "required" | "optional" | "unused" = inputs.flags.dryRun ? "optional" : "required",
+  sinkNeed: "required" | "optional" | "unused" = inputs.flags.dryRun ? "optional" : "required",
 ): CommonConfig {
   const { flags, env, file } = inputs;
   const logLevel = logLevelOf(inputs);
-  const datadog = datadogNeed === "unused" ? undefined : resolveDatadog(inputs, datadogNeed === "required");
+  const sink: SinkConfig =
+    sinkNeed === "unused" ? { name: "datadog", settings: undefined } : resolveSink(inputs, sinkNeed);
   const workspaces = resolveWorkspaces(inputs);
-  for (const secret of [...workspaces.map((w) => w.token), datadog?.apiKey, datadog?.appKey]) registerSecret(secret);
+  for (const secret of [...workspaces.map((w) => w.token), ...sinkSecrets(sink)]) registerSecret(secret);
   const stateRaw = pick(
     fromFlag(flags.state, "--state"),
     fromFlag(env.SEGMENT_EXPORTER_STATE, "SEGMENT_EXPORTER_STATE"),
@@ -153,7 +156,7 @@ function commonOf(
     fromFile(inputs, "concurrency", file.concurrency === undefined ? undefined : String(file.concurrency)),
   );
   const requestTimeoutMs = requestTimeoutOf(inputs);
-  const rateLimits = flags.rateLimit?.length
+  const { limits: rateLimits, from: rateLimitsFrom } = flags.rateLimit?.length
     ? parseRateLimits(splitList(flags.rateLimit), "--rate-limit")
     : env.SEGMENT_EXPORTER_RATE_LIMITS
       ? parseRateLimits(splitList(env.SEGMENT_EXPORTER_RATE_LIMITS), "SEGMENT_EXPORTER_RATE_LIMITS")
@@ -163,7 +166,7 @@ function commonOf(
         );
   return {
     workspaces,
-    datadog,
+    sink,
     prefix: prefixOf(inputs),
     tags: tagsOf(inputs),
     statePath: resolve(stateRaw?.value ?? defaultStatePath(env)),
@@ -173,6 +176,7 @@ function commonOf(
     concurrency: concurrencyRaw ? parsePositiveInt(concurrencyRaw, 64) : DEFAULT_CONCURRENCY,
     requestTimeoutMs,
     rateLimits,
+    rateLimitsFrom,
     shard: parseShard(pick(fromFlag(flags.shard, "--shard"))),
   };
 }
@@ -180,13 +184,15 @@ function commonOf(
 export function resolveCommon(
   flags: CommonFlags,
   rawEnv: NodeJS.ProcessEnv,
-  datadogNeed?: "required" | "optional" | "unused",
+  sinkNeed?: "required" | "optional" | "unused",
 ): CommonConfig {
-  return commonOf(loadInputs(flags, rawEnv), datadogNeed);
+  return commonOf(loadInputs(flags, rawEnv), sinkNeed);
 }
 
+/** The schedule alone, checked against the sink the flags and environment choose (Datadog by default). */
 export function resolveSchedule(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): Schedule {
-  return scheduleOf(loadInputs(flags, rawEnv));
+  const inputs = loadInputs(flags, rawEnv);
+  return scheduleOf(inputs, resolveSinkWindow(inputs));
 }
 
 const EVENT_GROUPS: Record<string, EventGroup> = {
@@ -232,7 +238,7 @@ function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string):
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
   const inputs = loadInputs(flags, rawEnv);
-  const schedule = scheduleOf(inputs);
+  const schedule = scheduleOf(inputs, resolveSinkWindow(inputs));
   return { ...commonOf(inputs), ...runOptionsOf(inputs, DEFAULT_EXPORT_MAX_DURATION), schedule };
 }
 
@@ -251,16 +257,19 @@ export function resolveBackfill(flags: BackfillFlags, rawEnv: NodeJS.ProcessEnv,
   const from = parseTime(flags.from, now, "--from");
   const to = parseTime(flags.to ?? "now", now, "--to");
   const options = runOptionsOf(inputs);
+  const sink = resolveSinkWindow(inputs);
+  const schedule = scheduleOf(inputs, sink);
   const common = commonOf(inputs);
   const window = validateBackfillWindow({
     from,
     to,
     now,
     bucketMs,
-    historical,
+    settleMs: schedule.once ? sendingAgeMs(schedule) : schedule.delayMs,
+    sink,
     eventVolume: options.eventVolume,
-    prefix: common.prefix,
   });
+  // Each bucket of the window is read once: re-reads are the cron job's.
   return { ...common, ...options, window, schedule: { bucketMs, delayMs: 0, rereadMs: [], historical } };
 }
 
@@ -303,13 +312,18 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     throw new UsageError("--junit: give a file name, e.g. --junit check.xml");
   if (flags.junit !== undefined) assertWritableFile(flags.junit, "--junit");
   const common = commonOf(inputs, "required");
+  // Unset thresholds take the workspace's, then the monitors' defaults (check/read.ts): a bare
+  // `check` in CI checks what the monitors alert on. `off` turns one off explicitly (null).
+  const off = (raw: Raw | undefined) => raw?.value.trim().toLowerCase() === "off";
+  const explicit = <T>(raw: Raw | undefined, parse: (raw: Raw) => T): T | null | undefined =>
+    !raw ? undefined : off(raw) ? null : parse(raw);
   return {
     ...common,
     windowMs,
     thresholds: {
-      minSuccessRate: rateRaw ? parseRate(rateRaw) : undefined,
-      maxP95Ms: p95Raw ? parseDuration(p95Raw.value, p95Raw.from) : undefined,
-      minEvents: eventsRaw ? parseCount(eventsRaw) : undefined,
+      minSuccessRate: explicit(rateRaw, parseRate),
+      maxP95Ms: explicit(p95Raw, (r) => parseDuration(r.value, r.from)),
+      minEvents: explicit(eventsRaw, parseCount),
     },
     json: flags.json === true,
     junit: flags.junit,
@@ -319,9 +333,7 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
   };
 }
 
-/** Monitors alert where `check` fails; without a setting, the defaults of design §5. */
-export const DEFAULT_MIN_SUCCESS_RATE = 0.99;
-export const DEFAULT_MAX_P95 = "60s";
+export { DEFAULT_MAX_P95, DEFAULT_MIN_SUCCESS_RATE } from "./defaults.js";
 
 /**
  * `dashboard` and `monitors`: Datadog settings (both keys, unless --dry-run or --out send nothing),
@@ -345,7 +357,7 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
   const { rateRaw, p95Raw } = thresholdInputs(inputs);
   const maxP95Ms = parseDuration(p95Raw?.value ?? DEFAULT_MAX_P95, p95Raw?.from ?? "--max-p95");
   if (maxP95Ms < 1) throw new UsageError(`${p95Raw?.from ?? "--max-p95"}: use at least 1ms`);
-  const { bucketMs, delayMs } = scheduleOf(inputs);
+  const { bucketMs, delayMs } = scheduleOf(inputs, resolveSinkWindow(inputs));
   const offline = flags.dryRun === true || flags.out !== undefined;
   const settings = offline ? undefined : resolveDatadog(inputs, true);
   const appKey = settings?.appKey;

@@ -3,6 +3,7 @@ import type { LogLevel } from "../log.js";
 import type { BackfillWindow } from "../plan/backfill.js";
 import type { Schedule } from "../plan/schedule.js";
 import type { EventGroup } from "../segment/events.js";
+import type { SinkConfig } from "./sink.js";
 
 /** Flags as commander hands them over (camelCase, strings or string arrays). */
 export interface CommonFlags {
@@ -43,7 +44,6 @@ export interface BackfillFlags extends ExportFlags {
   json?: boolean;
 }
 
-/** `check` thresholds, validated: a rate in [0, 1], a p95 in milliseconds, an event count. */
 export type { Shard, Thresholds } from "../domain.js";
 
 import type { Shard, Thresholds } from "../domain.js";
@@ -71,14 +71,14 @@ export interface DatadogSettings {
   appKey?: string | undefined;
   site: string;
   apiUrl?: string | undefined;
+  /** The settings the URL and the key came from, for messages (`DD_SITE`, `--datadog-api-key-file`…). */
+  origin?: { url: string; key: string } | undefined;
 }
-
-/** `--shard i/n`: this process takes the connections whose hash falls in shard i of n. */
 
 export interface CommonConfig {
   workspaces: WorkspaceSettings[];
-  /** Absent only when nothing is submitted (--dry-run, destinations). */
-  datadog?: DatadogSettings | undefined;
+  /** Where points go, and its settings (absent settings: nothing is sent, e.g. --dry-run without a key). */
+  sink: SinkConfig;
   prefix: string;
   tags: string[];
   statePath: string;
@@ -88,6 +88,8 @@ export interface CommonConfig {
   requestTimeoutMs: number;
   /** Fixed Segment limits per minute by endpoint, on top of the documented ones. */
   rateLimits: Record<string, number>;
+  /** The setting they came from, for the message when a name is unknown. */
+  rateLimitsFrom?: string | undefined;
   shard?: Shard | undefined;
 }
 
@@ -97,12 +99,8 @@ export interface RunOptions {
   /** Daily MTU and API calls, read once per UTC day (export only). */
   usage: boolean;
   eventsGroupBy: EventGroup[];
-  /**
-   * Failed deliveries by reason from Delivery Overview (design §5, Error details); on unless
-   * `--no-error-details` or config `export.errorDetails: false`. Optional only so that configs built
-   * before error details existed still type-check; undefined means on.
-   */
-  errorDetails?: boolean;
+  /** Failed deliveries by reason from Delivery Overview (design §5, Error details); `--no-error-details` turns it off. */
+  errorDetails: boolean;
 }
 
 export interface ExportConfig extends CommonConfig, RunOptions {

@@ -1,7 +1,7 @@
 // Delivery-metrics summary → Datadog points: the series table of design §5 in one place.
 // A summary covers exactly one bucket; counts become `count` points with interval = bucket,
 // averages and percentiles become `gauge` points. Nothing here sums or averages percentiles.
-import type { Mapped, MappingWarning, MetricKind, MetricPoint } from "./types.js";
+import type { Mapped, MappingWarning, MetricKind, MetricPoint, Tag } from "./types.js";
 
 export interface DeliveryMetricValue {
   metricName: string;
@@ -15,7 +15,7 @@ export interface BucketContext {
   /** Bucket start, POSIX seconds. */
   timestamp: number;
   intervalS: number;
-  tags: readonly string[];
+  tags: readonly Tag[];
 }
 
 interface SeriesSpec {
@@ -95,7 +95,7 @@ export function mapDeliverySummary(metrics: readonly DeliveryMetricValue[], ctx:
       kind: spec.kind,
       timestamp: ctx.timestamp,
       value,
-      ...(spec.kind === "count" ? { intervalS: ctx.intervalS } : {}),
+      ...(spec.kind === "count" ? { intervalS: ctx.intervalS } : { unit: "milliseconds" as const }),
       tags: ctx.tags,
     });
   };

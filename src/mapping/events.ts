@@ -1,13 +1,13 @@
 // Event-volume series → Datadog `count` points at bucket starts. Segment's series may be finer than
 // our bucket (its granularity divides the bucket), so counts of one bucket are summed: a sum of
 // counts over disjoint sub-intervals is exactly the bucket's count.
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffix of the event-volume count series (`<prefix>.events.volume`). */
 export const EVENTS_VOLUME_SUFFIX = "events.volume";
 
 export interface VolumeSeries {
-  tags: readonly string[];
+  tags: readonly Tag[];
   series: ReadonlyArray<{ time: string; count: number }>;
 }
 

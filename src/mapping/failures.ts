@@ -1,7 +1,7 @@
 // Delivery Overview `failed-delivery` grouped by `discardReason` → `<p>.delivery.failed` (design §5,
 // Error details). The series name lives here so dashboards and monitors query what the mapping sends.
 import { isoSeconds } from "../units.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffix of the failures-by-reason count series; the full name is `<prefix>.delivery.failed`. */
 export const FAILED_SERIES_SUFFIX = "delivery.failed";
@@ -34,7 +34,7 @@ export interface FailureBucketsContext {
   /** Bucket starts (ms) to emit; series points outside them are not this run's to send. */
   buckets: readonly number[];
   /** The six delivery tags of the connection (plus --tag tags); `reason:` is appended. */
-  tags: readonly string[];
+  tags: readonly Tag[];
 }
 
 /**
@@ -61,11 +61,11 @@ export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucket
   }
   const points: MetricPoint[] = [];
   // One tags array per reason, shared by its points (the sink packs series by tags array).
-  const tagsOf = new Map<string, readonly string[]>();
+  const tagsOf = new Map<string, readonly Tag[]>();
   const tagsFor = (reason: string) => {
     let tags = tagsOf.get(reason);
     if (!tags) {
-      tags = [...ctx.tags, `reason:${reason}`];
+      tags = [...ctx.tags, ["reason", reason]];
       tagsOf.set(reason, tags);
     }
     return tags;

@@ -1,6 +1,7 @@
-// Tag sets of design §5. Values go out as Segment has them (Datadog lowercases and normalises);
-// `source` is reserved in Datadog, hence `source_slug`. Every key is always present and non-empty
-// so that a series keeps one identity across runs (a changed tag set would make a second series).
+// Tag sets of design §5, as key/value pairs. Values go out as Segment has them (Datadog lowercases and
+// normalises); `source` is reserved in Datadog, hence `source_slug`. Every key is always present and
+// non-empty so that a series keeps one identity across runs (a changed tag set would make a second series).
+import type { Tag } from "./types.js";
 
 export interface SourceRef {
   id: string;
@@ -18,33 +19,54 @@ function firstNonEmpty(...values: Array<string | undefined>): string {
   return values.find((v) => v !== undefined && v.trim() !== "") ?? "unknown";
 }
 
-export function workspaceTags(workspaceSlug: string, extra: readonly string[]): string[] {
-  return [`workspace:${workspaceSlug}`, ...extra];
+/** `team:growth` (the form of `--tag` and the config file) → `["team", "growth"]`. */
+export function tagPair(tag: string): Tag {
+  const colon = tag.indexOf(":");
+  return colon < 0 ? [tag, ""] : [tag.slice(0, colon), tag.slice(colon + 1)];
 }
 
-export function sourceTags(workspaceSlug: string, source: SourceRef, extra: readonly string[]): string[] {
+/** `["team", "growth"]` → `team:growth`, as Datadog writes a tag. */
+export function tagString([key, value]: Tag): string {
+  return `${key}:${value}`;
+}
+
+/** The value of `key`, if the tags have it. */
+export function tagValue(tags: readonly Tag[], key: string): string | undefined {
+  return tags.find((t) => t[0] === key)?.[1];
+}
+
+export function workspaceTags(workspaceSlug: string, extra: readonly Tag[]): Tag[] {
+  return [["workspace", workspaceSlug], ...extra];
+}
+
+export function sourceTags(workspaceSlug: string, source: SourceRef, extra: readonly Tag[]): Tag[] {
   return [
-    `workspace:${workspaceSlug}`,
-    `source_slug:${firstNonEmpty(source.slug, source.id)}`,
-    `source_id:${source.id}`,
+    ["workspace", workspaceSlug],
+    ["source_slug", firstNonEmpty(source.slug, source.id)],
+    ["source_id", source.id],
     ...extra,
   ];
+}
+
+/** How people read a destination: its name, else its catalog name (design §5's tag rule). */
+export function destinationName(destination: DestinationRef): string {
+  return firstNonEmpty(destination.name, destination.catalogName, destination.catalogSlug, destination.id);
 }
 
 export function connectionTags(
   workspaceSlug: string,
   source: SourceRef,
   destination: DestinationRef,
-  extra: readonly string[],
-): string[] {
+  extra: readonly Tag[],
+): Tag[] {
   return [
-    `workspace:${workspaceSlug}`,
-    `source_slug:${firstNonEmpty(source.slug, source.id)}`,
-    `source_id:${source.id}`,
+    ["workspace", workspaceSlug],
+    ["source_slug", firstNonEmpty(source.slug, source.id)],
+    ["source_id", source.id],
     // A destination whose name is empty is tagged with its catalog name (design §5).
-    `destination:${firstNonEmpty(destination.name, destination.catalogName, destination.catalogSlug, destination.id)}`,
-    `destination_id:${destination.id}`,
-    `destination_type:${firstNonEmpty(destination.catalogSlug, destination.catalogName)}`,
+    ["destination", destinationName(destination)],
+    ["destination_id", destination.id],
+    ["destination_type", firstNonEmpty(destination.catalogSlug, destination.catalogName)],
     ...extra,
   ];
 }

@@ -35,12 +35,12 @@ export function judgeConnection(n: ConnectionNumbers, t: Thresholds): Verdict {
   // A value we cannot read must fail, never count as 0: a string "5000" discarded would look green.
   const failures: string[] = (n.invalid ?? []).map((what) => `cannot judge: Segment sent ${what}`);
   const rate = successRate(n);
-  if (t.minSuccessRate !== undefined && rate !== undefined && rate < t.minSuccessRate) {
+  if (t.minSuccessRate != null && rate !== undefined && rate < t.minSuccessRate) {
     failures.push(
       `success rate ${percent(rate)} is below ${percent(t.minSuccessRate)} (${n.successes} delivered, ${n.discarded} discarded, ${n.expired} expired)`,
     );
   }
-  if (t.maxP95Ms !== undefined && n.p95Ms !== undefined && n.p95Ms > t.maxP95Ms) {
+  if (t.maxP95Ms != null && n.p95Ms !== undefined && n.p95Ms > t.maxP95Ms) {
     failures.push(`p95 time to success ${n.p95Ms} ms is above ${t.maxP95Ms} ms`);
   }
   return { ok: failures.length === 0, successRate: rate, failures };
@@ -48,9 +48,7 @@ export function judgeConnection(n: ConnectionNumbers, t: Thresholds): Verdict {
 
 export function judgeSource(events: number, t: Thresholds): Verdict {
   const failures =
-    t.minEvents !== undefined && events < t.minEvents
-      ? [`${events} events is below the minimum of ${t.minEvents}`]
-      : [];
+    t.minEvents != null && events < t.minEvents ? [`${events} events is below the minimum of ${t.minEvents}`] : [];
   return { ok: failures.length === 0, successRate: undefined, failures };
 }
 

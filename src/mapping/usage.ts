@@ -3,7 +3,7 @@
 // sent, stamped at run time: Datadog drops points older than an hour. Workspace totals come from
 // the workspace endpoints, never from a sum over sources (users overlap across sources).
 import { sourceTags, workspaceTags } from "./tags.js";
-import type { MetricPoint } from "./types.js";
+import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffixes of the usage gauges (`<prefix>.usage.mtu`, `<prefix>.usage.api_calls`). */
 export const USAGE_SERIES = { mtu: "usage.mtu", apiCalls: "usage.api_calls" } as const;
@@ -28,7 +28,7 @@ export interface UsageContext {
   workspaceSlug: string;
   /** Source id → slug (sources outside the filter are not listed and not sent). */
   sources: ReadonlyMap<string, string>;
-  tags: readonly string[];
+  tags: readonly Tag[];
   /** Run time, POSIX seconds. */
   timestamp: number;
 }
@@ -52,7 +52,7 @@ function newest<T extends { timestamp: string }>(rows: readonly T[]): T[] {
 
 export function mapUsage(rows: UsageRows, ctx: UsageContext): MetricPoint[] {
   const points: MetricPoint[] = [];
-  const gauge = (suffix: string, value: number, tags: readonly string[]) =>
+  const gauge = (suffix: string, value: number, tags: readonly Tag[]) =>
     points.push({ metric: `${ctx.prefix}.${suffix}`, kind: "gauge", timestamp: ctx.timestamp, value, tags });
   const forSource = (id: string) => {
     const slug = ctx.sources.get(id);
@@ -62,11 +62,11 @@ export function mapUsage(rows: UsageRows, ctx: UsageContext): MetricPoint[] {
     const tags = forSource(row.sourceId);
     if (tags)
       for (const [field, type] of MTU_TYPES)
-        gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, `mtu_type:${type}`]);
+        gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, ["mtu_type", type]]);
   }
   for (const row of newest(rows.workspaceMtu)) {
     const tags = workspaceTags(ctx.workspaceSlug, ctx.tags);
-    for (const [field, type] of MTU_TYPES) gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, `mtu_type:${type}`]);
+    for (const [field, type] of MTU_TYPES) gauge(USAGE_SERIES.mtu, toNumber(row[field]), [...tags, ["mtu_type", type]]);
   }
   for (const row of newest(rows.sourceCalls)) {
     const tags = forSource(row.sourceId);

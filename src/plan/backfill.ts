@@ -10,7 +10,6 @@ import {
   EVENTS_VOLUME_LIMITS,
   type GranularityLimit,
   oldestFetchableStart,
-  oldestSubmittableTimestamp,
 } from "./limits.js";
 import { type StreamPlan, streamPlan } from "./schedule.js";
 
@@ -28,9 +27,15 @@ export interface BackfillRequest {
   to: number;
   now: number;
   bucketMs: number;
-  historical: boolean;
+  /**
+   * Buckets that ended less than this long ago are left out: Segment's numbers have not settled
+   * (`--delay`), or, for a sink sent each bucket once, the bucket is younger than its last read age
+   * and would stay incomplete for good.
+   */
+  settleMs: number;
+  /** The sink's age window: its name, the oldest age it stores, and how to send older points. */
+  sink: { label: string; maxAgeMs: number; advice?: string | undefined };
   eventVolume: boolean;
-  prefix: string;
 }
 
 function widest(limits: readonly GranularityLimit[]): GranularityLimit | undefined {
@@ -43,10 +48,13 @@ export function validateBackfillWindow(req: BackfillRequest): BackfillWindow {
   if (to > now) throw new UsageError(`--to: ${isoSeconds(to)} is in the future; use --to now or an earlier time`);
   if (from >= to) throw new UsageError(`--from ${isoSeconds(from)} must be before --to ${isoSeconds(to)}`);
   const start = alignDown(from, bucketMs);
-  const end = Math.min(alignDown(to, bucketMs), alignDown(now, bucketMs));
+  const settled = alignDown(now - req.settleMs, bucketMs);
+  const end = Math.min(alignDown(to, bucketMs), settled);
   if (end <= start) {
     throw new UsageError(
-      `--from/--to: the window holds no complete ${formatDuration(bucketMs)} bucket; widen it or use a shorter --bucket`,
+      end === settled && start < alignDown(to, bucketMs)
+        ? `--from/--to: the window holds no ${formatDuration(bucketMs)} bucket that ended ${formatDuration(req.settleMs)} ago or more (Segment's numbers settle first); start earlier or wait`
+        : `--from/--to: the window holds no complete ${formatDuration(bucketMs)} bucket; widen it or use a shorter --bucket`,
     );
   }
   const delivery = widest(DELIVERY_METRICS_LIMITS.filter((l) => l.maxRangeMs >= bucketMs));
@@ -66,9 +74,11 @@ export function validateBackfillWindow(req: BackfillRequest): BackfillWindow {
       );
     }
   }
-  if (!req.historical && start < oldestSubmittableTimestamp(now)) {
+  const { sink } = req;
+  const oldestStored = now - sink.maxAgeMs + AGE_MARGIN_MS;
+  if (Number.isFinite(sink.maxAgeMs) && start < oldestStored) {
     throw new UsageError(
-      `--from: points older than 1h are dropped by Datadog unless Historical Metrics Ingestion is on; enable it (Datadog → Metrics → Settings → Historical metrics, for the prefix ${req.prefix}.) and pass --historical, or start at ${isoSeconds(alignUpTo(oldestSubmittableTimestamp(now), bucketMs))} or later`,
+      `--from: points older than ${formatDuration(sink.maxAgeMs)} are dropped by ${sink.label}; ${sink.advice ? `${sink.advice}, or ` : ""}start at ${isoSeconds(alignUpTo(oldestStored, bucketMs))} or later`,
     );
   }
   return { start, end };

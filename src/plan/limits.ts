@@ -1,5 +1,5 @@
-// The time limits both APIs impose, in one table (reference/segment-public-api.md §4,
-// reference/datadog-metrics-api.md §4.5). Pure data and pure helpers.
+// The time limits Segment's endpoints impose (reference/segment-public-api.md §4), and the margins
+// planning keeps. Pure data and pure helpers. A sink's own age limit is the sink's (src/sinks/).
 import { DAY, HOUR, MINUTE } from "../units.js";
 
 export type Granularity = "MINUTE" | "HOUR" | "DAY";
@@ -38,14 +38,14 @@ export const DELIVERY_OVERVIEW_LIMITS: readonly GranularityLimit[] = [
  */
 export const EVENTS_VOLUME_LIMITS: readonly GranularityLimit[] = DELIVERY_METRICS_LIMITS;
 
-/** Datadog ingests a point only if it is at most 1 h old unless historical ingestion is on. */
-export const DATADOG_MAX_AGE_MS = HOUR;
-
 /**
  * Safety margin kept from both age limits: a plan is made at `now` but requests and submissions
  * happen later in the run, so a bucket planned right at a limit would cross it in flight.
  */
 export const AGE_MARGIN_MS = 5 * MINUTE;
+
+/** How far back a stream with no state starts (design §5: 55 minutes, whatever the sink). */
+export const FRESH_START_MS = 55 * MINUTE;
 
 /** Segment retries failed deliveries for up to four hours; after that a bucket's totals are final. */
 export const SEGMENT_RETRY_HORIZON_MS = 4 * HOUR;
@@ -81,9 +81,4 @@ export function eventsGranularityFor(
   now: number,
 ): GranularityLimit | undefined {
   return [...limits].reverse().find((l) => bucketMs % l.stepMs === 0 && start >= now - l.oldestStartMs + AGE_MARGIN_MS);
-}
-
-/** Oldest point timestamp Datadog will still ingest at `now` (without historical ingestion), with margin. */
-export function oldestSubmittableTimestamp(now: number): number {
-  return now - DATADOG_MAX_AGE_MS + AGE_MARGIN_MS;
 }

@@ -87,3 +87,14 @@ export function planOverviewWindows(
 function strip(w: OverviewWindow & { limit: GranularityLimit }): OverviewWindow {
   return { start: w.start, end: w.end, granularity: w.granularity, buckets: w.buckets };
 }
+
+/** The oldest bucket start Delivery Overview serves for buckets of `bucketMs` at `now` (+∞: none). */
+export function oldestOverviewStart(
+  bucketMs: number,
+  now: number,
+  limits: readonly GranularityLimit[] = DELIVERY_OVERVIEW_LIMITS,
+): number {
+  const usable = limits.filter((l) => bucketMs % l.stepMs === 0 && bucketMs <= l.maxRangeMs);
+  if (usable.length === 0) return Number.POSITIVE_INFINITY;
+  return now - Math.max(...usable.map((l) => l.oldestStartMs)) + AGE_MARGIN_MS;
+}

@@ -4,7 +4,7 @@
 // through which that stage is done; it only moves over buckets that succeeded or were reported.
 import { formatDuration } from "../units.js";
 import { alignDown, alignUp } from "./buckets.js";
-import { oldestSubmittableTimestamp, SEGMENT_RETRY_HORIZON_MS } from "./limits.js";
+import { FRESH_START_MS, SEGMENT_RETRY_HORIZON_MS } from "./limits.js";
 
 export interface Schedule {
   bucketMs: number;
@@ -12,6 +12,11 @@ export interface Schedule {
   /** Ascending ages after a bucket's end at which it is read again. */
   rereadMs: readonly number[];
   historical: boolean;
+  /**
+   * The sink takes each point once (design §5, Sinks: a second write adds or is refused): every
+   * bucket is read once, at its last read age, and never again.
+   */
+  once?: boolean | undefined;
 }
 
 export const FIRST_STAGE = "first";
@@ -22,22 +27,29 @@ export interface Stage {
 }
 
 export function stagesOf(schedule: Schedule): Stage[] {
+  if (schedule.once) return [{ key: FIRST_STAGE, ageMs: sendingAgeMs(schedule) }];
   return [
     { key: FIRST_STAGE, ageMs: schedule.delayMs },
     ...schedule.rereadMs.map((ageMs) => ({ key: `reread-${formatDuration(ageMs)}`, ageMs })),
   ];
 }
 
+/** The age (after a bucket's end) of its last read: when a `once` sink reads and sends it. */
+export function sendingAgeMs(schedule: Pick<Schedule, "delayMs" | "rereadMs">): number {
+  return Math.max(schedule.delayMs, ...schedule.rereadMs);
+}
+
 /** stage key → end (exclusive, epoch ms) of the newest bucket done for that stage. */
 export type Watermarks = Record<string, number>;
 
 /**
- * Where a stream that has no state starts. Without historical ingestion the first bucket must still
- * be inside Datadog's window; with it, far enough back to cover Segment's retry horizon.
+ * Where a stream that has no state starts: 55 minutes back whatever the sink (design §5; older data
+ * is `backfill`'s job), or, with Datadog's historical ingestion, far enough back to cover Segment's
+ * retry horizon.
  */
 export function initialWatermark(schedule: Schedule, now: number): number {
   if (schedule.historical) return alignDown(now - SEGMENT_RETRY_HORIZON_MS, schedule.bucketMs);
-  return alignUp(oldestSubmittableTimestamp(now), schedule.bucketMs);
+  return alignUp(now - FRESH_START_MS, schedule.bucketMs);
 }
 
 export interface WatermarkNote {
@@ -131,8 +143,15 @@ export function streamPlan(stages: StagePlan[], bucketMs: number, firstStage = F
   };
 }
 
-/** The plan's buckets, oldest first, each once with every stage it satisfies; built as consumed. */
-export function* iterateTasks(plan: Pick<StreamPlan, "stages" | "bucketMs" | "firstStage">): Generator<BucketTask> {
+/**
+ * The plan's buckets, oldest first, each once with every stage it satisfies; built as consumed.
+ * With `startFrom`/`startBefore`, only the buckets whose start lies in that range.
+ */
+export function* iterateTasks(
+  plan: Pick<StreamPlan, "stages" | "bucketMs" | "firstStage">,
+  startFrom = Number.NEGATIVE_INFINITY,
+  startBefore = Number.POSITIVE_INFINITY,
+): Generator<BucketTask> {
   const { bucketMs, stages } = plan;
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
@@ -141,7 +160,8 @@ export function* iterateTasks(plan: Pick<StreamPlan, "stages" | "bucketMs" | "fi
     from = Math.min(from, s.from);
     to = Math.max(to, s.to);
   }
-  for (let start = from; start + bucketMs <= to; start += bucketMs) {
+  if (startFrom > from) from += Math.ceil((startFrom - from) / bucketMs) * bucketMs;
+  for (let start = from; start + bucketMs <= to && start < startBefore; start += bucketMs) {
     const keys = stages.filter((s) => start >= s.from && start + bucketMs <= s.to).map((s) => s.key);
     if (keys.length === 0) continue;
     yield { start, end: start + bucketMs, stages: keys, firstRead: keys.includes(plan.firstStage) };
@@ -178,7 +198,7 @@ export function planStream(watermarks: Watermarks, schedule: Schedule, now: numb
  * New watermarks after a run: each stage advances over its leading run of buckets that succeeded
  * (out-of-reach ones were reported and count as done); the first failure holds it for the next run.
  */
-export function advanceWatermarks(plan: StreamPlan, succeeded: ReadonlySet<number>): Watermarks {
+export function advanceWatermarks(plan: StreamPlan, succeeded: { has(start: number): boolean }): Watermarks {
   const result: Watermarks = {};
   for (const stage of plan.stages) {
     let mark = stage.from;

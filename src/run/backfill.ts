@@ -3,36 +3,17 @@
 // command after Ctrl-C or a crash continues where it stopped instead of redoing finished work.
 import { createHash } from "node:crypto";
 import type { BackfillConfig } from "../config/types.js";
+import type { RunSummary } from "../domain.js";
 import { BACKFILL_STAGE, planBackfillStream } from "../plan/backfill.js";
 import { taskCount } from "../plan/schedule.js";
-import { inShard } from "../plan/shard.js";
 import type { BackfillState } from "../state/store.js";
-import { assertHistoricalEnabled } from "./historical.js";
-import { deliveryJobs, deliveryStream, eventsJobs, eventsStream, type Job, oldestFirst } from "./jobs.js";
-import { runPipeline, type Stream, sessionPipeline } from "./pipeline.js";
+import { runPipeline } from "./pipeline.js";
+import { planJobs, planWorkspace, type StreamPlanner, type WorkspacePlan } from "./plan.js";
+import { kindOptions, pipelineOptions, sinkReach, verifySink } from "./run-context.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
+import { summarize } from "./summary.js";
 import { openWorkspaces } from "./workspace.js";
-
-export interface BackfillSummary {
-  from: string;
-  to: string;
-  bucket: number;
-  workspaces: string[];
-  connections: number;
-  /** Buckets this run set out to export (after what an earlier, interrupted run finished). */
-  planned: number;
-  resumed: boolean;
-  exported: number;
-  failed: number;
-  pending: number;
-  points: number;
-  datadogRequests: number;
-  segmentCalls: number;
-  durationMs: number;
-  failures: string[];
-  stopped?: string | undefined;
-}
 
 export interface BackfillHooks {
   onPlanned?: (buckets: number) => void;
@@ -57,33 +38,42 @@ function backfillId(config: BackfillConfig): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
 
-export async function runBackfill(config: BackfillConfig, deps: RunDeps & BackfillHooks): Promise<BackfillSummary> {
+/** A backfill plans every stream over its window, from where an interrupted run of it stopped. */
+function backfillPlanner(config: BackfillConfig, progress: BackfillState): StreamPlanner {
+  return {
+    prunes: false,
+    plan(_ws, ref) {
+      const done = progress.streams[ref.key];
+      return {
+        plan: planBackfillStream(
+          config.window,
+          config.schedule.bucketMs,
+          done === undefined ? undefined : Date.parse(done),
+        ),
+        save: (marks) => {
+          const mark = marks[BACKFILL_STAGE];
+          if (mark !== undefined) progress.streams[ref.key] = new Date(mark).toISOString();
+        },
+      };
+    },
+  };
+}
+
+export async function runBackfill(config: BackfillConfig, deps: RunDeps & BackfillHooks): Promise<RunSummary> {
   const { logger } = deps;
   const now = deps.now();
-  const { bucketMs } = config.schedule;
   const session = await openSession(config, deps);
-  const summary: BackfillSummary = {
-    from: new Date(config.window.start).toISOString(),
-    to: new Date(config.window.end).toISOString(),
-    bucket: bucketMs / 1000,
-    workspaces: [],
-    connections: 0,
-    planned: 0,
-    resumed: false,
-    exported: 0,
-    failed: 0,
-    pending: 0,
-    points: 0,
-    datadogRequests: 0,
-    segmentCalls: 0,
-    durationMs: 0,
-    failures: [],
-  };
+  // A backfill reads buckets, not the daily usage reading.
+  const options = { ...kindOptions(config), usage: false };
+  const from = new Date(config.window.start).toISOString();
+  const to = new Date(config.window.end).toISOString();
+  const base = { command: "backfill" as const, sink: session.sink.label, dryRun: config.dryRun };
+  const window = { from, to, bucket: config.schedule.bucketMs / 1000, planned: 0, resumed: false };
+  let summary: RunSummary = { ...summarize(base, [], undefined, now), backfill: window };
+  let plans: WorkspacePlan[] = [];
   try {
-    const workspaces = await openWorkspaces(config, session, logger);
-    summary.workspaces = workspaces.map((w) => w.discovery.workspace.slug);
-    if (config.schedule.historical) await assertHistoricalEnabled(config, session);
-
+    await verifySink(session, options);
+    const workspaces = await openWorkspaces(config, (s) => session.segment(s), session.state, logger);
     const id = backfillId(config);
     const previous = session.state.backfill;
     const resumable = previous?.id === id && Date.parse(previous.from) <= config.window.start;
@@ -93,62 +83,35 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
         "an unfinished backfill with other options or an earlier window is replaced by this one; rerun it afterwards to finish it",
       );
     }
-    const progress: BackfillState = resumable
-      ? { ...previous, from: summary.from, to: summary.to }
-      : { id, from: summary.from, to: summary.to, streams: {} };
+    const progress: BackfillState = resumable ? { ...previous, from, to } : { id, from, to, streams: {} };
     session.state.backfill = progress;
 
-    const streams = new Map<string, Stream>();
-    const sources: Array<Iterable<Job>> = [];
-    const errorDetails = config.errorDetails !== false;
-    const addStream = (key: string, parts = 1) => {
-      const done = progress.streams[key];
-      const plan = planBackfillStream(config.window, bucketMs, done === undefined ? undefined : Date.parse(done));
-      streams.set(key, {
-        plan,
-        parts,
-        succeeded: new Set(),
-        save: (marks) => {
-          const mark = marks[BACKFILL_STAGE];
-          if (mark !== undefined) progress.streams[key] = new Date(mark).toISOString();
-        },
-      });
-      return plan;
+    const context = {
+      kinds: session.kinds,
+      options,
+      shard: config.shard,
+      now,
+      sink: sinkReach(session, config, now),
+      logger,
     };
-    for (const ws of workspaces) {
-      const active = ws.discovery.active.filter((c) => inShard(deliveryStream(ws, c), config.shard));
-      summary.connections += active.length;
-      for (const c of active) {
-        const plan = addStream(deliveryStream(ws, c), errorDetails ? 2 : 1);
-        sources.push(deliveryJobs(ws, c, plan, deps.now, errorDetails));
-      }
-      if (config.eventVolume && ws.discovery.sources.length > 0 && inShard(eventsStream(ws), config.shard)) {
-        sources.push(eventsJobs(ws, addStream(eventsStream(ws)), now));
-      }
-    }
-    summary.resumed = Object.keys(progress.streams).length > 0;
-    summary.planned = [...streams.values()].reduce((n, s) => n + taskCount(s.plan), 0);
-    deps.onPlanned?.(summary.planned);
-    if (summary.resumed) logger.info({ remaining: summary.planned }, "resuming an interrupted backfill");
+    const planner = backfillPlanner(config, progress);
+    plans = workspaces.map((ws) => planWorkspace(ws, context, planner));
+    window.resumed = Object.keys(progress.streams).length > 0;
+    window.planned = plans.reduce((n, p) => n + p.streams.reduce((m, s) => m + taskCount(s.plan), 0), 0);
+    deps.onPlanned?.(window.planned);
+    if (window.resumed) logger.info({ remaining: window.planned }, "resuming an interrupted backfill");
 
     const totals = await runPipeline(
-      oldestFirst(sources),
-      streams,
-      sessionPipeline(session, config, deps, {
+      planJobs(plans, deps.now),
+      plans,
+      pipelineOptions(session, config, deps, options, {
         ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
         allFirstReads: true,
       }),
     );
-    Object.assign(summary, {
-      exported: totals.firstReads,
-      failed: totals.failed,
-      pending: totals.pending,
-      points: totals.points,
-      datadogRequests: totals.sinkRequests,
-      failures: totals.failures,
-    });
+    summary = { ...summarize(base, plans, totals, now), backfill: window };
     summary.stopped = session.stoppedReason();
-    if (!config.dryRun && totals.failed === 0 && totals.pending === 0) {
+    if (!config.dryRun && summary.bucketsFailed === 0 && summary.bucketsPending === 0) {
       delete session.state.backfill;
       await session.checkpoint();
     }
@@ -156,26 +119,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
   } finally {
     summary.segmentCalls = session.segmentCallCount();
     summary.durationMs = session.elapsedMs();
+    if (!config.dryRun && summary.workspaces.length > 0) await submitSelfMetrics(config, summary, session, deps);
     await session.close();
-    if (!config.dryRun && summary.workspaces.length > 0) {
-      await submitSelfMetrics(
-        config,
-        "backfill",
-        {
-          // Per-workspace backfill counts are not tracked separately; the totals go to the first.
-          workspaces: summary.workspaces.map((workspace, i) => ({
-            workspace,
-            bucketsExported: i === 0 ? summary.exported : 0,
-            bucketsReread: 0,
-            bucketsMissed: 0,
-            bucketsFailed: i === 0 ? summary.failed : 0,
-          })),
-          points: summary.points,
-          durationMs: summary.durationMs,
-        },
-        session,
-        deps,
-      );
-    }
   }
 }

@@ -1,51 +1,52 @@
-// One run as a pipeline, not in waves (design §3): jobs are drawn from a lazy sequence by a fixed
-// number of fetch workers (the concurrency budget), each result's points go into the batcher, which
-// submits a full batch to the sink while the workers go on fetching, and the checkpoint advances as
-// batches are accepted. Memory is bounded whatever the number of connections: one job per worker,
-// one batch being filled, and at most `maxInFlightSubmits` batches being sent; a worker whose
-// result does not fit waits (backpressure). The guarantees of the waves stay: nothing is
-// checkpointed before the sink accepted it, and a crash at any instant loses nothing.
+// One run as a pipeline, not in waves (design §3): jobs are drawn from the plan's lazy sequence by a
+// fixed number of fetch workers (the concurrency budget), each result's points go into the batcher,
+// which submits a full batch to the sink while the workers go on fetching, and the checkpoint advances
+// as batches are accepted. Memory is bounded whatever the number of connections: one job per worker,
+// one batch being filled, one being sent, and one small progress array per stream; a worker whose
+// result does not fit waits (backpressure). Nothing is checkpointed before the sink accepted it, and a
+// crash at any instant loses nothing.
 import type { Logger } from "pino";
-import type { CommonConfig } from "../config/types.js";
 import { CredentialError } from "../errors.js";
-import { advanceWatermarks, type StreamPlan, taskCount, type Watermarks } from "../plan/schedule.js";
-import type { EventGroup } from "../segment/events.js";
-import type { Sink } from "../sink.js";
+import { advanceWatermarks, FIRST_STAGE, taskCount } from "../plan/schedule.js";
+import type { OwnedPoint, Sink } from "../sinks/types.js";
+import type { Job, ReadContext } from "../streams/types.js";
 import { Batcher } from "./batcher.js";
-import { type FetchContext, fetchAndMap, type JobResult } from "./fetch.js";
-import { isFirstRead, type Job, ownersOfJob } from "./jobs.js";
-import type { RunDeps, Session } from "./session.js";
+import type { PlannedStream, WorkspacePlan } from "./plan.js";
+import { BucketProgress } from "./progress.js";
 
-export interface Stream {
-  plan: StreamPlan;
-  /** Bucket starts whose every part was accepted. */
-  succeeded: Set<number>;
-  /**
-   * How many jobs make one bucket: 1, or 2 for a connection with error details (its summary and
-   * its failures by reason); a bucket counts as done only when all of them were accepted.
-   */
-  parts?: number;
-  /** Stores the stream's new watermarks into the state object (the caller writes the file). */
-  save: (marks: Watermarks) => void;
+export interface JobResult {
+  job: Job;
+  points: OwnedPoint[];
+  /** Why the fetch failed (the job's buckets stay pending). */
+  error?: string;
 }
 
-export interface RunTotals {
-  firstReads: number;
-  rereads: number;
+/** What the pipeline did for one workspace. */
+export interface WorkspaceTotals {
+  /** Buckets read for the first time and accepted, by the scope's noun (`connection`, `event-volume`…). */
+  exported: Record<string, number>;
+  reread: number;
   failed: number;
-  /** Buckets not done because the run was stopped (deadline, signal, rejected credential). */
+  /** Planned and neither done nor failed: the run was stopped. */
   pending: number;
+  /** The oldest first-read watermark of its counted streams (for the lag), if any. */
+  oldestFirstMark?: number | undefined;
+}
+
+export interface PipelineTotals {
+  byWorkspace: Map<string, WorkspaceTotals>;
   points: number;
   /** Requests the sink made. */
   sinkRequests: number;
+  /** Points the sink refused because it already held a value for them. */
+  rejected: number;
+  /** The first few failure messages, for the one-line error. */
   failures: string[];
-  /** Per stream, so runs over several workspaces can report each. */
-  byStream: Map<string, { firstReads: number; rereads: number; failed: number }>;
 }
 
 export interface PipelineOptions {
-  fetch: Omit<FetchContext, "warned">;
   sink: Sink;
+  read: ReadContext;
   logger: Logger;
   concurrency: number;
   /** Aborted on deadline or signal: nothing new starts, in-flight requests stop. */
@@ -55,100 +56,71 @@ export interface PipelineOptions {
   onProgress?: (bucketsDone: number) => void;
   /** Backfill counts every bucket as a first read. */
   allFirstReads?: boolean;
-  /** Points per submission (the batcher's target); the sink may still split by bytes. */
+  /** Points per submission (the batcher's target); tests shrink it. */
   batchPoints?: number;
-  maxInFlightSubmits?: number;
 }
 
-/** The options every run over a session uses; `extra` adds what differs (progress, counting). */
-export function sessionPipeline(
-  session: Session,
-  config: CommonConfig & { eventsGroupBy: EventGroup[]; schedule: { bucketMs: number } },
-  deps: RunDeps,
-  extra: Partial<PipelineOptions> = {},
-): PipelineOptions {
-  return {
-    fetch: { config, clock: deps.now, logger: deps.logger },
-    sink: session.sink,
-    logger: deps.logger,
-    concurrency: config.concurrency,
-    stop: session.stop,
-    checkpoint: session.checkpoint,
-    ...(deps.batchPoints !== undefined ? { batchPoints: deps.batchPoints } : {}),
-    ...extra,
-  };
+interface StreamRun {
+  planned: PlannedStream;
+  progress: BucketProgress;
+  totals: WorkspaceTotals;
 }
 
-/** Per stream: parts accepted per bucket, and buckets already counted as failed. */
-interface Progress {
-  parts: Map<number, number>;
-  failed: Set<number>;
+/** Reads one job and gives each point its owner: the bucket it belongs to. */
+async function readJob(job: Job, ctx: ReadContext): Promise<JobResult> {
+  const points = await job.kind.read(job, ctx);
+  const { key } = job.stream;
+  // A one-bucket job's points (and usage's, stamped at run time) all belong to that bucket; the points
+  // of a job over many buckets are stamped at their own bucket's start. Kinds return fresh points, so
+  // the owner is added in place rather than by copying every point.
+  const single = job.kind.stamp === "run" || job.buckets.length === 1 ? `${key}@${job.buckets[0]}` : undefined;
+  for (const p of points) (p as OwnedPoint).owner = single ?? `${key}@${p.timestamp * 1000}`;
+  return { job, points: points as OwnedPoint[] };
 }
 
 export async function runPipeline(
   jobs: Iterable<Job>,
-  streams: ReadonlyMap<string, Stream>,
+  plans: readonly WorkspacePlan[],
   options: PipelineOptions,
-): Promise<RunTotals> {
-  const totals: RunTotals = {
-    firstReads: 0,
-    rereads: 0,
-    failed: 0,
-    pending: 0,
-    points: 0,
-    sinkRequests: 0,
-    failures: [],
-    byStream: new Map(),
-  };
-  const context: FetchContext = { ...options.fetch, warned: new Set() };
-  const progress = new Map<string, Progress>();
-  const dirty = new Set<string>();
+): Promise<PipelineTotals> {
+  const totals: PipelineTotals = { byWorkspace: new Map(), points: 0, sinkRequests: 0, rejected: 0, failures: [] };
+  const streams = new Map<string, StreamRun>();
+  for (const wp of plans) {
+    const own: WorkspaceTotals = { exported: {}, reread: 0, failed: 0, pending: 0 };
+    totals.byWorkspace.set(wp.ws.id, own);
+    for (const planned of wp.streams) {
+      streams.set(planned.ref.key, {
+        planned,
+        progress: new BucketProgress(planned.plan, planned.kinds.length),
+        totals: own,
+      });
+    }
+  }
+  const dirty = new Set<StreamRun>();
   let credentialError: CredentialError | undefined;
   const stopped = () => credentialError !== undefined || options.stop?.aborted === true;
 
-  const countsOf = (stream: string) => {
-    let counts = totals.byStream.get(stream);
-    if (!counts) {
-      counts = { firstReads: 0, rereads: 0, failed: 0 };
-      totals.byStream.set(stream, counts);
-    }
-    return counts;
-  };
-
-  /** One job's owners are settled: accepted unless listed in `failed`. */
+  /** One job's buckets are settled: accepted unless listed in `failed` (or the job failed). */
   const settle = (result: JobResult, failed: ReadonlyMap<string, string>) => {
-    const stream = streams.get(result.job.stream);
+    const stream = streams.get(result.job.stream.key);
     if (!stream) return;
-    let p = progress.get(result.job.stream);
-    if (!p) {
-      p = { parts: new Map(), failed: new Set() };
-      progress.set(result.job.stream, p);
-    }
-    for (const { start: bucket, key } of ownersOfJob(result.job)) {
-      const reason = result.error ?? failed.get(key);
+    const { planned, progress, totals: own } = stream;
+    for (const bucket of result.job.buckets) {
+      const reason = result.error ?? failed.get(`${planned.ref.key}@${bucket}`);
       if (reason !== undefined) {
-        if (p.failed.has(bucket)) continue;
-        p.failed.add(bucket);
-        totals.failed += 1;
-        countsOf(result.job.stream).failed += 1;
+        if (!progress.fail(bucket)) continue;
+        if (planned.counted) own.failed += 1;
         if (totals.failures.length < 3) totals.failures.push(reason);
         continue;
       }
-      const done = (p.parts.get(bucket) ?? 0) + 1;
-      p.parts.set(bucket, done);
-      if (done < (stream.parts ?? 1) || p.failed.has(bucket)) continue;
-      stream.succeeded.add(bucket);
-      dirty.add(result.job.stream);
+      if (!progress.accept(bucket)) continue;
+      dirty.add(stream);
       options.onProgress?.(1);
-      // Usage is a daily reading, not a bucket: it is not counted with the buckets.
-      if (result.job.kind === "usage") continue;
-      const counts = countsOf(result.job.stream);
-      if (options.allFirstReads || isFirstRead(result.job, bucket)) {
-        totals.firstReads += 1;
-        counts.firstReads += 1;
+      if (!planned.counted) continue;
+      if (options.allFirstReads || result.job.firstReads.includes(bucket)) {
+        own.exported[planned.noun] = (own.exported[planned.noun] ?? 0) + 1;
       } else {
-        totals.rereads += 1;
-        counts.rereads += 1;
+        own.reread += 1;
       }
     }
   };
@@ -158,12 +130,9 @@ export async function runPipeline(
   // reported out of reach (or watermarks pulled back) reach the file even when nothing was due.
   let checkpoints = Promise.resolve();
   const checkpoint = (all = false) => {
-    const keys = all ? [...streams.keys()] : [...dirty];
+    const moved = all ? [...streams.values()] : [...dirty];
     dirty.clear();
-    for (const key of keys) {
-      const stream = streams.get(key);
-      stream?.save(advanceWatermarks(stream.plan, stream.succeeded));
-    }
+    for (const s of moved) s.planned.save(advanceWatermarks(s.planned.plan, s.progress));
     checkpoints = checkpoints.then(() => options.checkpoint());
     return checkpoints;
   };
@@ -171,7 +140,6 @@ export async function runPipeline(
   const batcher = new Batcher({
     sink: options.sink,
     ...(options.batchPoints !== undefined ? { batchPoints: options.batchPoints } : {}),
-    ...(options.maxInFlightSubmits !== undefined ? { maxInFlight: options.maxInFlightSubmits } : {}),
     onSettled: async (results, outcome) => {
       if (outcome.error instanceof CredentialError) {
         // Nothing of this batch was accepted; its buckets stay pending, and the run stops.
@@ -181,6 +149,7 @@ export async function runPipeline(
       if (outcome.error) throw outcome.error;
       totals.sinkRequests += outcome.requests;
       totals.points += outcome.points;
+      totals.rejected += outcome.rejected ?? 0;
       for (const result of results) settle(result, outcome.failed);
       await checkpoint();
     },
@@ -195,7 +164,7 @@ export async function runPipeline(
       const job = next.value;
       let result: JobResult;
       try {
-        result = await fetchAndMap(job, context);
+        result = await readJob(job, options.read);
       } catch (error) {
         if (error instanceof CredentialError) {
           credentialError ??= error;
@@ -206,8 +175,8 @@ export async function runPipeline(
         result = { job, points: [], error: error instanceof Error ? error.message : String(error) };
       }
       if (result.error !== undefined || result.points.length === 0) {
-        // Nothing to submit: settled at once (a failure, or a job with no points such as error details
-        // that are unavailable or a bucket without failures).
+        // Nothing to submit: settled at once (a failure, or a part with no points, such as Delivery
+        // Overview unavailable to the token or a bucket without failures).
         settle(result, new Map());
         continue;
       }
@@ -218,10 +187,12 @@ export async function runPipeline(
   await batcher.close();
   await checkpoint(true);
 
-  // What was planned and neither done nor failed stays pending (the run was stopped).
-  for (const [key, stream] of streams) {
-    const failed = progress.get(key)?.failed.size ?? 0;
-    totals.pending += Math.max(0, taskCount(stream.plan) - stream.succeeded.size - failed);
+  for (const { planned, progress, totals: own } of streams.values()) {
+    // What was planned and neither done nor failed stays pending (the run was stopped).
+    own.pending += Math.max(0, taskCount(planned.plan) - progress.done - progress.failed);
+    if (!planned.counted) continue;
+    const mark = advanceWatermarks(planned.plan, progress)[FIRST_STAGE];
+    if (mark !== undefined) own.oldestFirstMark = Math.min(own.oldestFirstMark ?? mark, mark);
   }
   if (credentialError) throw credentialError;
   return totals;

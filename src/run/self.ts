@@ -1,55 +1,36 @@
-// Sends a run's health series. Best effort, on a sink of its own (the run's may be stopped by the
-// deadline): a failure here is logged and changes neither the exit code nor the checkpoint.
+// Sends a run's health series through the run's backend (design §5: self-monitoring goes through the
+// same sink). Best effort, on a sink of its own with a short timeout (the run's may have been stopped
+// by its deadline): a failure here is logged and changes neither the exit code nor the checkpoint.
 import type { CommonConfig } from "../config/types.js";
-import { DatadogSink } from "../datadog/sink.js";
+import type { RunSummary } from "../domain.js";
 import { selfMetricPoints } from "../mapping/self.js";
+import { tagPair } from "../mapping/tags.js";
 import type { RunDeps, Session } from "./session.js";
 
-export interface RunCounts {
-  workspaces: ReadonlyArray<{
-    workspace: string;
-    bucketsExported: number;
-    bucketsReread: number;
-    bucketsMissed: number;
-    bucketsFailed: number;
-    lagMs?: number | undefined;
-  }>;
-  points: number;
-  durationMs: number;
-}
-
+/** Returns the number of requests the health series took (0 when not sent). */
 export async function submitSelfMetrics(
   config: CommonConfig,
-  command: string,
-  counts: RunCounts,
+  summary: RunSummary,
   session: Session,
   deps: RunDeps,
-): Promise<void> {
-  if (!config.datadog) return;
-  const points = selfMetricPoints({
+): Promise<number> {
+  // Bounded: after a deadline or a signal one short try, so a hung backend cannot stretch the run.
+  const sink = await session.openHealthSink(session.stoppedReason() !== undefined ? 0 : 1);
+  if (!sink) return 0;
+  const points = selfMetricPoints(summary, {
     prefix: config.prefix,
-    tags: config.tags,
-    command,
+    tags: config.tags.map(tagPair),
     timestamp: Math.floor(deps.now() / 1000),
-    durationS: counts.durationMs / 1000,
     segmentCalls: session.segmentCalls,
-    pointsSubmitted: counts.points,
-    workspaces: counts.workspaces.map((w) => ({
-      slug: w.workspace,
-      exported: w.bucketsExported,
-      reread: w.bucketsReread,
-      missed: w.bucketsMissed,
-      failed: w.bucketsFailed,
-      lagS: w.lagMs === undefined ? undefined : Math.round(w.lagMs / 1000),
-    })),
   });
-  // Bounded: after a deadline or a signal one short try, so a hung Datadog cannot stretch the run.
-  const stopped = session.stoppedReason() !== undefined;
-  const sink = new DatadogSink({ ...config.datadog, logger: deps.logger, timeoutMs: 3_000, retries: stopped ? 0 : 1 });
   try {
-    await sink.submitPoints(points.map((p) => ({ ...p, owner: "self" })));
+    const outcome = await sink.submit(points.map((p) => ({ ...p, owner: "self" })));
+    const failure = outcome.failed.values().next();
+    if (!failure.done) deps.logger.warn(`could not submit the exporter's own metrics: ${failure.value}`);
+    return outcome.requests;
   } catch (error) {
     deps.logger.warn({ err: error }, "could not submit the exporter's own metrics");
+    return 0;
   } finally {
     await sink.close();
   }

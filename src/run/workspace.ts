@@ -3,48 +3,44 @@
 import type { Logger } from "pino";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { UsageError } from "../errors.js";
+import { tagPair } from "../mapping/tags.js";
+import { discover } from "../segment/discover.js";
 import type { SegmentHttp } from "../segment/http.js";
 import type { WorkspaceState } from "../state/store.js";
-import { type Discovery, discover } from "./discover.js";
-import { WorkspaceErrorDetails } from "./error-details.js";
-import type { Session } from "./session.js";
+import { OverviewAccess } from "../streams/overview.js";
+import type { WorkspaceContext } from "../streams/types.js";
 
-export interface WorkspaceRun {
+export interface WorkspaceRun extends WorkspaceContext {
   settings: WorkspaceSettings;
-  http: SegmentHttp;
-  discovery: Discovery;
   state: WorkspaceState;
-  /** Global --tag tags, then the workspace's own. */
-  tags: string[];
-  /** Prefix of this workspace's stream keys (its id: unique across workspaces). */
-  id: string;
-  /** Failures by reason (Delivery Overview), or off; one warning per run if the token may not read it. */
-  errorDetails: WorkspaceErrorDetails;
 }
 
+/** Discovers every configured workspace; the same workspace listed twice is exit 2. */
 export async function openWorkspaces(
-  config: CommonConfig & { errorDetails?: boolean | undefined },
-  session: Session,
+  config: CommonConfig,
+  segment: (settings: WorkspaceSettings) => SegmentHttp,
+  state: { workspaces: Record<string, WorkspaceState> } | undefined,
   logger: Logger,
 ): Promise<WorkspaceRun[]> {
   const runs = await Promise.all(
-    config.workspaces.map(async (settings) => {
-      const http = session.segment(settings);
+    config.workspaces.map(async (settings): Promise<WorkspaceRun> => {
+      const http = segment(settings);
       const discovery = await discover(http, settings, logger);
-      const id = discovery.workspace.id;
-      const state = session.state.workspaces[id] ?? {
-        slug: discovery.workspace.slug,
-        delivery: Object.create(null) as WorkspaceState["delivery"],
-      };
-      state.slug = discovery.workspace.slug;
-      session.state.workspaces[id] = state;
-      const errorDetails = new WorkspaceErrorDetails(
+      const { id, slug } = discovery.workspace;
+      const own = state?.workspaces[id] ?? { slug, delivery: Object.create(null) as WorkspaceState["delivery"] };
+      own.slug = slug;
+      if (state) state.workspaces[id] = own;
+      return {
+        settings,
         http,
-        discovery.workspace.slug,
-        logger,
-        config.errorDetails !== false,
-      );
-      return { settings, http, discovery, state, tags: [...config.tags, ...settings.tags], id, errorDetails };
+        discovery,
+        state: own,
+        id,
+        slug,
+        filter: settings,
+        tags: [...config.tags, ...settings.tags].map(tagPair),
+        overview: new OverviewAccess(http, slug, logger),
+      };
     }),
   );
   const seen = new Map<string, string>();
@@ -52,7 +48,7 @@ export async function openWorkspaces(
     const other = seen.get(run.id);
     if (other) {
       throw new UsageError(
-        `${run.settings.label} and ${other} are the same workspace (${run.discovery.workspace.slug}); list it once, or its data would be exported twice`,
+        `${run.settings.label} and ${other} are the same workspace (${run.slug}); list it once, or its data would be exported twice`,
       );
     }
     seen.set(run.id, run.settings.label);

@@ -34,19 +34,8 @@ interface EndpointState {
 
 export const DOCUMENTED_LIMITS: Readonly<Record<string, number>> = { "events-volume": 60 };
 
-/** Endpoint names as the client and the self-metrics use them. */
-export const ENDPOINTS = [
-  "workspace",
-  "sources",
-  "destinations",
-  "delivery-metrics",
-  "events-volume",
-  "usage-mtu-sources",
-  "usage-mtu",
-  "usage-api-calls-sources",
-  "usage-api-calls",
-  "delivery-overview",
-] as const;
+/** The endpoints discovery reads; the stream kinds declare their own (streams/registry.ts). */
+export const DISCOVERY_ENDPOINTS = ["workspace", "sources", "destinations"] as const;
 
 export class RateBudget {
   private readonly states = new Map<string, EndpointState>();

@@ -43,6 +43,14 @@ function page<K extends string, T extends z.ZodType>(key: K, item: T) {
   });
 }
 
+/** The budget keys of the four usage endpoints. */
+export const USAGE_ENDPOINTS = [
+  "usage-mtu-sources",
+  "usage-mtu",
+  "usage-api-calls-sources",
+  "usage-api-calls",
+] as const;
+
 /** Every daily row of the month starting at `period` (YYYY-MM-01). */
 export async function getMonthUsage(http: SegmentHttp, period: string): Promise<MonthUsage> {
   const get = <K extends string, T extends z.ZodType>(path: string, endpoint: string, key: K, item: T) =>

@@ -1,4 +1,4 @@
-// The checkpoint file: per stream, per stage, the end of the newest bucket Datadog accepted.
+// The checkpoint file: per stream, per stage, the end of the newest bucket the sink accepted.
 // Written atomically (temp file, fsync, rename, fsync of the folder) with mode 0600, so a crash at
 // any instant leaves either the old or the new file, never a torn one.
 import { randomBytes } from "node:crypto";
@@ -17,6 +17,8 @@ const stagesSchema = z.record(z.string(), isoTime);
 const workspaceStateSchema = z.object({
   slug: z.string(),
   delivery: z.record(z.string(), z.object({ stages: stagesSchema })).default({}),
+  /** Per source id: the pipeline steps read per source (design §5, The pipeline). */
+  sources: z.record(z.string(), z.object({ stages: stagesSchema })).optional(),
   events: z.object({ stages: stagesSchema }).optional(),
   usage: z.object({ lastDay: z.string() }).optional(),
 });
@@ -49,7 +51,7 @@ export function emptyState(bucketMs: number): State {
  * Maps keyed by ids that come from the network (workspace ids, connection keys) have no prototype:
  * an id such as `__proto__` or `constructor` is then an ordinary key, not Object.prototype.
  */
-function dictionary<T>(entries: Record<string, T> = {}): Record<string, T> {
+export function dictionary<T>(entries: Record<string, T> = {}): Record<string, T> {
   const out = Object.create(null) as Record<string, T>;
   for (const [key, value] of Object.entries(entries)) out[key] = value;
   return out;
@@ -93,7 +95,10 @@ export async function loadState(path: string, bucketMs: number): Promise<State> 
   }
   const state = parsed.data;
   state.workspaces = dictionary(state.workspaces);
-  for (const ws of Object.values(state.workspaces)) ws.delivery = dictionary(ws.delivery);
+  for (const ws of Object.values(state.workspaces)) {
+    ws.delivery = dictionary(ws.delivery);
+    if (ws.sources) ws.sources = dictionary(ws.sources);
+  }
   if (state.version > STATE_VERSION) {
     throw new UsageError(
       `--state: ${path} was written by a newer segment-datadog-exporter (state version ${state.version}, this one reads ${STATE_VERSION}); upgrade, or use another --state file`,

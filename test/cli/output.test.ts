@@ -1,10 +1,10 @@
 // What `check` prints: network text made harmless, relative times, the Error Details section, JUnit.
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
-import { relativeTime, renderErrorDetails } from "../../src/cli/error-details.js";
-import { junitXml } from "../../src/cli/junit.js";
-import { renderTable } from "../../src/cli/table.js";
-import type { CheckReport, ConnectionResult } from "../../src/run/check.js";
+import { relativeTime, renderErrorDetails } from "../../src/check/error-details.js";
+import { junitXml } from "../../src/check/junit.js";
+import type { CheckReport, ConnectionResult } from "../../src/check/report.js";
+import { renderTable } from "../../src/table.js";
 import { terminalSafe } from "../../src/terminal.js";
 
 const TO = Date.UTC(2026, 10, 25, 10, 0);
@@ -83,6 +83,7 @@ describe("junitXml", () => {
     from: iso(TO - 3_600_000),
     to: iso(TO),
     ok: c.ok,
+    thresholds: {},
     connections: [c],
     sources: [],
   });

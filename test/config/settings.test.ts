@@ -10,13 +10,14 @@ describe("precedence and defaults", () => {
   it("uses defaults when nothing is set", () => {
     const c = resolveExport({}, env);
     expect(c.workspaces[0]?.apiUrl).toBe("https://api.segmentapis.com");
-    expect(c.datadog).toMatchObject({ site: "datadoghq.com", apiUrl: undefined, apiKey: "dd-key-123456" });
+    expect(c.sink.settings).toMatchObject({ site: "datadoghq.com", apiUrl: undefined, apiKey: "dd-key-123456" });
     expect(c.prefix).toBe("segment_exporter");
     expect(c.schedule).toEqual({
       bucketMs: 300_000,
       delayMs: 120_000,
       rereadMs: [900_000, 2_400_000],
       historical: false,
+      once: false,
     });
     expect(c.statePath).toMatch(/segment-datadog-exporter\/state\.json$/);
   });
@@ -47,7 +48,7 @@ describe("precedence and defaults", () => {
   });
 
   it("needs no Datadog key for a dry run", () => {
-    expect(resolveCommon({ dryRun: true }, { SEGMENT_TOKEN: "t-123456" }).datadog).toBeUndefined();
+    expect(resolveCommon({ dryRun: true }, { SEGMENT_TOKEN: "t-123456" }).sink.settings).toBeUndefined();
   });
 
   it("derives the state path from XDG_STATE_HOME", () => {
@@ -61,7 +62,7 @@ describe("URLs", () => {
   it.each(["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://proxy.internal"])(
     "accepts %s",
     (url) => {
-      expect(resolveCommon({ datadogUrl: url }, env).datadog?.apiUrl).toBe(url);
+      expect(resolveCommon({ datadogUrl: url }, env).sink.settings?.apiUrl).toBe(url);
     },
   );
 
@@ -104,7 +105,7 @@ describe("schedule", () => {
   it.each([
     [{ bucket: "90s" }, /--bucket: '90s' is not a usable bucket/],
     [{ bucket: "2d" }, /--bucket: '2d' is not a usable bucket/],
-    [{ reread: "55m" }, /use ages up to 50m, or --historical/],
+    [{ reread: "55m" }, /use ages up to 50m, or enable historical ingestion and pass --historical/],
     [{ bucket: "1h" }, /with --bucket 1h and --delay 2m a bucket is 62m old/],
   ])("refuses %j", (flags, pattern) => {
     expect(() => resolveSchedule(flags, {})).toThrow(pattern);

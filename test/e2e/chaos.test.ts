@@ -2,12 +2,13 @@
 // runs finish (a rerun is allowed where one exits 4), Datadog holds the ground truth: no lost
 // bucket, no double count.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunSummary } from "../../src/domain.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runBackfill } from "../../src/run/backfill.js";
-import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { runExport } from "../../src/run/export.js";
 import { HOUR, MINUTE } from "../../src/time.js";
 import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
@@ -62,7 +63,7 @@ describe("chaos", () => {
     emulators.datadog.reset();
     chaos(7);
     const config = exportConfig(emulators, { requestTimeoutMs: 1_000 });
-    const runs: ExportSummary[] = [];
+    const runs: RunSummary[] = [];
     try {
       for (let i = 0; i < 6; i++) {
         const summary = await runExport(
@@ -109,7 +110,7 @@ describe("chaos", () => {
           config,
           deps(() => NOW),
         ).catch(() => undefined);
-        done = summary !== undefined && summary.failed === 0 && summary.pending === 0;
+        done = summary !== undefined && summary.bucketsFailed === 0 && summary.bucketsPending === 0;
       }
     } finally {
       calm();

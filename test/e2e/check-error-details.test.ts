@@ -8,6 +8,9 @@ import { demoFixture } from "../../src/emulator/segment/fixture.js";
 import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 
+/** These tests are about the reasons, not the verdict: the default thresholds are turned off. */
+const NO_THRESHOLDS = ["--min-success-rate", "off", "--max-p95", "off"];
+
 const MIN = 60_000;
 // A frozen data clock: minutes that end while the CLI runs are not counted, so the truth is exact.
 const DATA_NOW = Math.floor(Date.now() / MIN) * MIN;
@@ -71,7 +74,7 @@ describe("check: error details", () => {
   it("puts errors by reason on each connection in --json, equal to the ground truth, one request per connection", async () => {
     emulators.segment.setHealth(braze().id, "failing");
     try {
-      const result = await runCli(["check", "--json"], env());
+      const result = await runCli(["check", "--json", ...NO_THRESHOLDS], env());
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout) as Report;
       for (const d of active()) {
@@ -128,7 +131,7 @@ describe("check: error details", () => {
 
   it("warns once and exits as if off when the token may not use Delivery Overview (403)", async () => {
     emulators.segment.setDeliveryOverview(false);
-    const result = await runCli(["check", "--json"], env());
+    const result = await runCli(["check", "--json", ...NO_THRESHOLDS], env());
     expect(result.code).toBe(0);
     const warnings = result.stderr.split("\n").filter((l) => l.includes("Delivery Overview"));
     expect(warnings).toHaveLength(1);
@@ -142,7 +145,7 @@ describe("check: error details", () => {
   it("keeps the exit code when one connection's error details cannot be read, and says so", async () => {
     emulators.segment.faults.queue("missing-fields", 1, "delivery-overview-failed-delivery");
     try {
-      const result = await runCli(["check", "--json"], env());
+      const result = await runCli(["check", "--json", ...NO_THRESHOLDS], env());
       expect(result.code).toBe(0);
       const report = JSON.parse(result.stdout) as Report;
       expect(report.connections.filter((c) => c.errors === undefined)).toHaveLength(1);
@@ -156,12 +159,12 @@ describe("check: error details", () => {
   });
 
   it("reads nothing from Delivery Overview with --no-error-details or config export.errorDetails: false", async () => {
-    const flag = await runCli(["check", "--json", "--no-error-details"], env());
+    const flag = await runCli(["check", "--json", "--no-error-details", ...NO_THRESHOLDS], env());
     expect(flag.code).toBe(0);
     expect((JSON.parse(flag.stdout) as Report).connections.every((c) => c.errors === undefined)).toBe(true);
     const file = join(tempStatePath(), "..", "config.yaml");
     writeFileSync(file, "export:\n  errorDetails: false\n");
-    const fromFile = await runCli(["check", "--config", file], env());
+    const fromFile = await runCli(["check", "--config", file, ...NO_THRESHOLDS], env());
     expect(fromFile.code).toBe(0);
     expect(fromFile.stdout).not.toContain("Error details");
     expect(emulators.segment.deliveryOverviewRequests()).toBe(0);
@@ -182,7 +185,7 @@ describe("check: text from the network in the terminal", () => {
     first.name = "Evil\u001b[2J\u0007Name";
     const own = await startEmulators({ segment: { fixture }, datadog: {} });
     try {
-      const result = await runCli(["check"], emulatorEnv(own));
+      const result = await runCli(["check", ...NO_THRESHOLDS], emulatorEnv(own));
       expect(result.code).toBe(0);
       expect(result.stdout).not.toContain("\u001b");
       expect(result.stdout).not.toContain("\u0007");

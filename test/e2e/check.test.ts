@@ -86,7 +86,7 @@ describe("check", () => {
     [
       "a bad Datadog key",
       { DD_API_KEY: "fake-datadog-key-for-tests-0001" },
-      /^segment-datadog-exporter: Datadog rejected the API key \(GET \/api\/v1\/validate/,
+      /^segment-datadog-exporter: Datadog \(http:\/\/127\.0\.0\.1:\d+\) rejected the API key \(GET \/api\/v1\/validate/,
     ],
   ])("exits 3 for %s and says which", async (_name, extra, pattern) => {
     const result = await runCli(["check"], env(extra));
@@ -101,12 +101,31 @@ describe("check", () => {
       env({ SEGMENT_TOKEN: "not-the-right-token", DD_API_KEY: "fake-datadog-key-for-tests-0001" }),
     );
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/Segment rejected the token.*; Datadog rejected the API key/);
+    expect(result.stderr).toMatch(/Segment rejected the token.*; Datadog \(.*\) rejected the API key/);
+  });
+
+  it("a bare check applies the monitors' defaults (99%, 60s) and says so; `off` turns one off", async () => {
+    const bare = await runCli(["check", "--json"], env());
+    const report = JSON.parse(bare.stdout) as {
+      thresholds: { minSuccessRate: number; maxP95Ms: number };
+      connections: Array<{ ok: boolean; successRate?: number; failures: string[] }>;
+    };
+    expect(report.thresholds).toMatchObject({ minSuccessRate: 0.99, maxP95Ms: 60_000 });
+    // The emulator's workspace has connections under 99%: a bare check must catch them.
+    const below = report.connections.filter((c) => c.successRate !== undefined && c.successRate < 0.99);
+    expect(below.length).toBeGreaterThan(0);
+    expect(below.every((c) => !c.ok && c.failures.some((f) => f.includes("below 99.00%")))).toBe(true);
+    expect(bare.code).toBe(5);
+    const table = await runCli(["check"], env());
+    expect(table.stdout).toMatch(/^Thresholds: success rate ≥ 99\.00%, p95 ≤ 1m, events: no minimum$/m);
+    const off = await runCli(["check", "--min-success-rate", "off", "--max-p95", "off"], env());
+    expect(off.stdout).toMatch(/^Thresholds: success rate: off, p95: off, events: no minimum$/m);
+    expect(off.code).toBe(0);
   });
 
   it("--submit also exports the window's complete buckets", async () => {
     emulators.datadog.reset();
-    const result = await runCli(["check", "--window", "30m", "--submit"], env());
+    const result = await runCli(["check", "--window", "30m", "--submit", ...thresholds], env());
     expect(result.code).toBe(0);
     expect(emulators.datadog.store.series("segment_exporter.delivery.successes").length).toBeGreaterThan(
       active().length * 4,

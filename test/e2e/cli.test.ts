@@ -83,7 +83,7 @@ describe("exit codes and one-line errors", () => {
     const key = "fake-datadog-key-for-tests-0001";
     const result = await runCli(["export", "--state", tempStatePath()], sandboxEnv({ DD_API_KEY: key }));
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/Datadog rejected the API key \(HTTP 403\)/);
+    expect(result.stderr).toMatch(/Datadog \(http:\/\/127\.0\.0\.1:\d+\) rejected the API key/);
     expect(result.stderr).not.toContain(key);
   });
 

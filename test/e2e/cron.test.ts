@@ -1,11 +1,12 @@
 // Issue #4: many consecutive cron runs on an injected clock while late retries keep changing the
 // totals of recent buckets; an outage in the middle; connections appearing and disappearing.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RunSummary } from "../../src/domain.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { checkDelivery, checkEventVolume } from "../../src/emulator/verify.js";
 import { alignDown } from "../../src/plan/buckets.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
-import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { runExport } from "../../src/run/export.js";
 import { MINUTE } from "../../src/time.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
@@ -32,7 +33,7 @@ describe("cron runs over late data", () => {
   it("ends with the latest value of every bucket, overwritten not added, and reports missed buckets", async () => {
     const config = exportConfig(emulators);
     const logs: string[] = [];
-    const summaries: ExportSummary[] = [];
+    const summaries: RunSummary[] = [];
     const run = async () =>
       summaries.push(
         await runExport(

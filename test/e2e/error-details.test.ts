@@ -2,16 +2,18 @@
 // Delivery Overview) through export and backfill, end to end against both emulators.
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { RunSummary as ExportSummary } from "../../src/domain.js";
 import type { StoredPoint } from "../../src/emulator/datadog/types.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { SEGMENT_FAULTS } from "../../src/emulator/segment/fault-bodies.js";
 import type { FixtureDestination } from "../../src/emulator/segment/index.js";
 import { checkDelivery, checkEventVolume, checkFailures } from "../../src/emulator/verify.js";
 import { alignDown, alignUp } from "../../src/plan/buckets.js";
-import { AGE_MARGIN_MS, oldestSubmittableTimestamp } from "../../src/plan/limits.js";
+import { AGE_MARGIN_MS } from "../../src/plan/limits.js";
 import { initialWatermark } from "../../src/plan/schedule.js";
 import { runBackfill } from "../../src/run/backfill.js";
-import { type ExportSummary, runExport } from "../../src/run/export.js";
+import { runExport } from "../../src/run/export.js";
+import { datadogOldestAccepted } from "../../src/sinks/datadog/window.js";
 import { HOUR, MINUTE } from "../../src/time.js";
 import { emulatorEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig, tempStatePath } from "../helpers/export.js";
@@ -325,7 +327,7 @@ describe("error details: export", () => {
     const during = marks();
     // No stage of braze moved over a bucket it read: its summaries were sent, but a bucket is done
     // only with both parts. (A re-read stage only skips, as reported, what Datadog no longer accepts.)
-    const reach = alignUp(oldestSubmittableTimestamp(now), B);
+    const reach = alignUp(datadogOldestAccepted(now, false), B);
     expect(failing.rereadsSkipped).toBeGreaterThan(0);
     const stuck = during.get(braze.id) ?? {};
     expect(Object.keys(stuck).sort()).toEqual(Object.keys(before ?? {}).sort());
@@ -482,8 +484,8 @@ describe("error details: 48 h backfill --historical", () => {
     // Event volume is left out: its backfill plan takes one granularity from the oldest bucket, and no
     // granularity dividing 5m serves a start 48 h back, so it would stay pending (reported separately).
     const base = exportConfig(emulators, { statePath: tempStatePath(), eventVolume: false });
-    if (!base.datadog) throw new Error("no datadog settings");
-    base.datadog.appKey = emulators.datadog.appKey;
+    if (!base.sink.settings) throw new Error("no datadog settings");
+    base.sink.settings.appKey = emulators.datadog.appKey;
     const config = {
       ...base,
       window: { start, end },
@@ -495,7 +497,7 @@ describe("error details: 48 h backfill --historical", () => {
       deps(() => NOW, logs),
     );
     const buckets = (48 * HOUR) / B;
-    expect(summary).toMatchObject({ failed: 0, pending: 0, exported: active().length * buckets });
+    expect(summary).toMatchObject({ bucketsFailed: 0, bucketsPending: 0, bucketsExported: active().length * buckets });
     expect(emulators.datadog.dropped).toEqual([]);
 
     // Delivery Overview's MINUTE granularity (the only one dividing 5m) serves starts up to 48 h back;

@@ -75,7 +75,7 @@ describe("export end to end", () => {
     }
     expect(emulators.segment.deliveryOverviewRequests()).toBe(6);
 
-    expect(summary).toMatchObject({ connections: 6, bucketsExported: 70, bucketsFailed: 0, datadogRequests: 1 });
+    expect(summary).toMatchObject({ connections: 6, bucketsExported: 70, bucketsFailed: 0, sinkRequests: 1 });
     // The fewest Segment calls: workspace, sources, destinations, one summary per bucket, one
     // failures sequence per connection, one events request.
     expect(summary.segmentCalls).toBe(3 + 60 + 6 + 1);
@@ -119,8 +119,8 @@ describe("export end to end", () => {
       deps(() => now),
     );
     expect(JSON.stringify(dataPoints())).toBe(before);
-    // Only the run's own health series were sent.
-    expect(emulators.datadog.requests.length).toBe(requests + 1);
+    // Only the key check before Segment is read and the run's own health series were sent.
+    expect(emulators.datadog.requests.length).toBe(requests + 2);
     expect(second.bucketsExported + second.bucketsReread).toBe(0);
   });
 

@@ -4,7 +4,8 @@ import { resolveSchedule } from "../../src/config/settings.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { UsageError } from "../../src/errors.js";
 import { runExport } from "../../src/run/export.js";
-import { historicalMetricNames } from "../../src/run/historical.js";
+import { STREAM_KINDS } from "../../src/streams/registry.js";
+import { bucketSeries } from "../../src/streams/series.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
@@ -16,8 +17,8 @@ afterEach(async () => {
 async function start(historical: string[]) {
   emulators = await startEmulators({ segment: { now: () => NOW }, datadog: { now: () => NOW, historical } });
   const config = exportConfig(emulators, { schedule: resolveSchedule({ historical: true }, {}) });
-  if (!config.datadog) throw new Error("no datadog settings");
-  config.datadog.appKey = emulators.datadog.appKey;
+  if (!config.sink.settings) throw new Error("no datadog settings");
+  config.sink.settings.appKey = emulators.datadog.appKey;
   return config;
 }
 
@@ -30,7 +31,7 @@ describe("--historical with DD_APP_KEY", () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(
-      /^--historical: Historical Metrics Ingestion is not enabled for segment_exporter\.delivery\.successes; enable it/,
+      /^--historical: Historical Metrics Ingestion is not enabled for segment_exporter\.delivery\.(successes|failed); enable it/,
     );
     expect(emulators.datadog.store.all().filter((p) => !p.metric.includes(".exporter."))).toEqual([]);
     expect(emulators.segment.requests.some((r) => r.route === "delivery-metrics")).toBe(false);
@@ -51,7 +52,16 @@ describe("--historical with DD_APP_KEY", () => {
   });
 
   it("names failures by reason when ingestion is enabled for every series but that one", async () => {
-    const config = await start(historicalMetricNames("segment_exporter", false));
+    const config = await start(
+      bucketSeries(STREAM_KINDS, {
+        prefix: "segment_exporter",
+        bucketMs: 300_000,
+        eventsGroupBy: [],
+        errorDetails: false,
+        eventVolume: true,
+        usage: false,
+      }),
+    );
     const error = await runExport(
       config,
       deps(() => NOW),

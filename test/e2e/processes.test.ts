@@ -169,7 +169,9 @@ describe("backfill", () => {
     const before = deliveryCalls();
     const resumed = await runCli([...args, "--json"], env(), { timeoutMs: 60_000 });
     expect(resumed.code).toBe(0);
-    const summary = JSON.parse(resumed.stdout) as { resumed: boolean; planned: number; from: string; to: string };
+    const summary = (
+      JSON.parse(resumed.stdout) as { backfill: { resumed: boolean; planned: number; from: string; to: string } }
+    ).backfill;
     expect(summary.resumed).toBe(true);
     // Finished work is not redone: the rerun asked Segment only for what was left.
     const total = active * 48;
@@ -195,7 +197,7 @@ describe("backfill", () => {
       /older than Segment serves delivery metrics .* oldest allowed start is/,
     ],
     [["--from", "-3d", "--historical"], /older than Segment serves event volume for 5m buckets .* --bucket 1h/],
-    [["--from", "-3h"], /Historical Metrics Ingestion .* pass --historical/],
+    [["--from", "-3h"], /older than 1h are dropped by Datadog; enable historical ingestion and pass --historical/],
     [["--from", "yesterday"], /--from: 'yesterday' is not a time/],
     [["--to", "now"], /--from is required/],
     [["--from", "-30m", "--json", "--dry-run"], /--json and --dry-run both write to stdout/],

@@ -67,16 +67,36 @@ export function mappedMetrics(prefix: string): Set<string> {
     },
     { prefix, workspaceSlug: "w", sources: new Map(), tags: [], timestamp: 0 },
   );
-  const self = selfMetricPoints({
-    prefix,
-    tags: [],
-    command: "export",
-    timestamp: 0,
-    durationS: 1,
-    segmentCalls: new Map([["delivery-metrics 200", 1]]),
-    pointsSubmitted: 1,
-    workspaces: [{ slug: "w", exported: 1, reread: 0, missed: 0, failed: 0, lagS: 1 }],
-  });
+  const workspace = {
+    workspace: "w",
+    connections: 1,
+    sources: 1,
+    bucketsExported: 1,
+    exportedBy: { connection: 1 },
+    bucketsReread: 0,
+    bucketsFailed: 0,
+    bucketsMissed: 0,
+    bucketsPending: 0,
+    rereadsSkipped: 0,
+    lagMs: 1000,
+  };
+  const { workspace: _name, lagMs: _lag, ...totals } = workspace;
+  const self = selfMetricPoints(
+    {
+      ...totals,
+      command: "export",
+      sink: "Datadog",
+      dryRun: false,
+      workspaces: [workspace],
+      points: 1,
+      pointsRejected: 0,
+      sinkRequests: 1,
+      segmentCalls: 1,
+      durationMs: 1000,
+      failures: [],
+    },
+    { prefix, tags: [], timestamp: 0, segmentCalls: new Map([["delivery-metrics 200", 1]]) },
+  );
   for (const p of [...delivery.points, ...volume, ...usage, ...self]) names.add(p.metric);
   return names;
 }

@@ -23,7 +23,10 @@ export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> =
         tags: [],
       },
     ],
-    datadog: { apiKey: emulators.datadog.apiKey, site: "datadoghq.com", apiUrl: emulators.datadog.url },
+    sink: {
+      name: "datadog",
+      settings: { apiKey: emulators.datadog.apiKey, site: "datadoghq.com", apiUrl: emulators.datadog.url },
+    },
     prefix: DEFAULT_PREFIX,
     tags: [],
     statePath: tempStatePath(),
@@ -36,6 +39,7 @@ export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> =
     eventVolume: true,
     // Usage adds four calls a day; tests that count calls leave it out, the usage tests turn it on.
     usage: false,
+    errorDetails: true,
     eventsGroupBy: [],
     ...over,
   };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DELIVERY_SERIES, type DeliveryMetricValue, mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { connectionTags } from "../../src/mapping/tags.js";
+import { kv, strings } from "../helpers/tags.js";
 
-const ctx = { prefix: "segment_exporter", timestamp: 1_795_000_000, intervalS: 300, tags: ["workspace:w"] };
+const ctx = { prefix: "segment_exporter", timestamp: 1_795_000_000, intervalS: 300, tags: kv("workspace:w") };
 
 /** The reference's official example response, with distinct values per name. */
 const example: DeliveryMetricValue[] = [
@@ -128,9 +129,9 @@ describe("tags", () => {
       "acme",
       source,
       { id: "d1", name: "Prod Mixpanel", catalogName: "Mixpanel", catalogSlug: "mixpanel" },
-      ["team:growth"],
+      kv("team:growth"),
     );
-    expect(tags).toEqual([
+    expect(strings(tags)).toEqual([
       "workspace:acme",
       "source_slug:web",
       "source_id:src1",
@@ -148,7 +149,7 @@ describe("tags", () => {
       { id: "d2", name: "", catalogName: "Webhooks", catalogSlug: "webhooks" },
       [],
     );
-    expect(tags).toContain("destination:Webhooks");
-    expect(tags.every((t) => !t.endsWith(":"))).toBe(true);
+    expect(strings(tags)).toContain("destination:Webhooks");
+    expect(tags.every(([, value]) => value !== "")).toBe(true);
   });
 });

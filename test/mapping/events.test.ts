@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mapEventVolume } from "../../src/mapping/events.js";
 import { MINUTE } from "../../src/time.js";
+import { kv } from "../helpers/tags.js";
 
 const t0 = Date.UTC(2026, 10, 25, 10, 0);
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");
@@ -8,7 +9,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(".000", "");
 describe("event volume mapping", () => {
   it("sums finer points into exact bucket counts at the bucket start", () => {
     const series = Array.from({ length: 10 }, (_, i) => ({ time: iso(t0 + i * MINUTE), count: i + 1 }));
-    const points = mapEventVolume([{ tags: ["source_id:s"], series }], {
+    const points = mapEventVolume([{ tags: kv("source_id:s"), series }], {
       prefix: "p",
       bucketMs: 5 * MINUTE,
       wanted: () => true,

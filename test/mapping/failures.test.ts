@@ -7,6 +7,7 @@ import {
   summariseFailures,
 } from "../../src/mapping/failures.js";
 import { connectionTags } from "../../src/mapping/tags.js";
+import { kv, strings } from "../helpers/tags.js";
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0);
 const MIN = 60_000;
@@ -16,7 +17,7 @@ const tags = connectionTags(
   "ws",
   { id: "src1", slug: "web" },
   { id: "dst1", name: "Mixpanel", catalogName: "Mixpanel", catalogSlug: "mixpanel" },
-  ["env:test"],
+  kv("env:test"),
 );
 const entry = (reason: string | undefined, points: Array<[number, number]>): FailureEntry => ({
   ...(reason === undefined ? {} : { discardReason: reason }),
@@ -66,7 +67,7 @@ describe("mapFailures", () => {
         timestamp: T0 / 1000,
         value: 5,
         intervalS: 300,
-        tags: [...tags, "reason:502"],
+        tags: [...tags, ["reason", "502"]],
       },
       {
         metric: "p.delivery.failed",
@@ -74,11 +75,11 @@ describe("mapFailures", () => {
         timestamp: (T0 + B) / 1000,
         value: 1,
         intervalS: 300,
-        tags: [...tags, "reason:502"],
+        tags: [...tags, ["reason", "502"]],
       },
     ]);
     expect(
-      points[0]?.tags.filter((t) =>
+      strings(points[0]?.tags ?? []).filter((t) =>
         /^(workspace|source_slug|source_id|destination|destination_id|destination_type):/.test(t),
       ),
     ).toHaveLength(6);
@@ -94,7 +95,7 @@ describe("mapFailures", () => {
       ],
       ctx([T0]),
     );
-    expect(points.map((p) => [p.tags.at(-1), p.value])).toEqual([
+    expect(points.map((p) => [strings(p.tags).at(-1), p.value])).toEqual([
       ["reason:etimedout", 5],
       ["reason:other", 5],
     ]);
@@ -102,7 +103,7 @@ describe("mapFailures", () => {
 
   it("tags an entry without a reason (empty or absent) as unknown", () => {
     const points = mapFailures([entry("", [[T0, 1]]), entry(undefined, [[T0, 2]])], ctx([T0]));
-    expect(points.map((p) => [p.tags.at(-1), p.value])).toEqual([["reason:unknown", 3]]);
+    expect(points.map((p) => [strings(p.tags).at(-1), p.value])).toEqual([["reason:unknown", 3]]);
   });
 
   it("takes a point into a bucket only when its time lies in [start, start + B)", () => {

@@ -6,8 +6,8 @@ import {
   eventsGranularityFor,
   granularityFor,
   oldestFetchableStart,
-  oldestSubmittableTimestamp,
 } from "../../src/plan/limits.js";
+import { datadogOldestAccepted } from "../../src/sinks/datadog/window.js";
 import { DAY, HOUR, MINUTE } from "../../src/time.js";
 
 const now = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -67,7 +67,8 @@ describe("event-volume granularity", () => {
 });
 
 describe("Datadog window", () => {
-  it("keeps a margin inside the 1 h window", () => {
-    expect(oldestSubmittableTimestamp(now)).toBe(now - HOUR + AGE_MARGIN_MS);
+  it("keeps a margin inside the 1 h window, and has none with historical ingestion", () => {
+    expect(datadogOldestAccepted(now, false)).toBe(now - HOUR + AGE_MARGIN_MS);
+    expect(datadogOldestAccepted(now, true)).toBe(Number.NEGATIVE_INFINITY);
   });
 });

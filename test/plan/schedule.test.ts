@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { oldestSubmittableTimestamp } from "../../src/plan/limits.js";
+import { datadogOldestAccepted } from "../../src/sinks/datadog/window.js";
+
+const oldestSubmittableTimestamp = (now: number) => datadogOldestAccepted(now, false);
+
 import {
   advanceWatermarks,
   FIRST_STAGE,

@@ -1,8 +1,8 @@
-// Error details for a run's buckets, over real HTTP: planned windows → failed-delivery → points,
-// held against the emulator's ground truth (and against the summary's discarded), under faults.
+// Error details for a run's buckets, over real HTTP: the failed-delivery stream kind's planned windows
+// → failed-delivery → points, held against the emulator's ground truth (and against the summary's
+// discarded), under faults.
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DatadogSink } from "../../src/datadog/sink.js";
 import { startDatadogEmulator } from "../../src/emulator/datadog/server.js";
 import type { DatadogEmulator } from "../../src/emulator/datadog/types.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
@@ -10,8 +10,11 @@ import { checkFailures } from "../../src/emulator/verify.js";
 import { createLogger, silentLogger } from "../../src/log.js";
 import { connectionTags } from "../../src/mapping/tags.js";
 import type { MetricPoint } from "../../src/mapping/types.js";
-import { WorkspaceErrorDetails } from "../../src/run/error-details.js";
 import { SegmentHttp } from "../../src/segment/http.js";
+import { DatadogSink } from "../../src/sinks/datadog/sink.js";
+import { failedDelivery } from "../../src/streams/failed-delivery.js";
+import { OverviewAccess } from "../../src/streams/overview.js";
+import type { Job, WorkspaceContext } from "../../src/streams/types.js";
 import { HOUR, MINUTE } from "../../src/time.js";
 import { fastClient } from "../emulator/segment-helpers.js";
 
@@ -42,6 +45,7 @@ beforeEach(() => {
 });
 
 const connections = () => emulator.fixture.destinations.filter((d) => d.enabled);
+const reasonTag = (p: MetricPoint) => `reason:${p.tags.find(([k]) => k === "reason")?.[1]}`;
 const tagsOf = (d: ReturnType<typeof connections>[number]) =>
   connectionTags(
     "ws",
@@ -49,6 +53,40 @@ const tagsOf = (d: ReturnType<typeof connections>[number]) =>
     { id: d.id, name: d.name, catalogName: d.catalog.name, catalogSlug: d.catalog.slug },
     [],
   );
+
+type Destination = ReturnType<typeof connections>[number];
+
+/** The failed-delivery kind's read of one connection's buckets, with the warnings it gave. */
+async function readFailures(overview: OverviewAccess, d: Destination, buckets: readonly number[], prefix = "p") {
+  const warnings: string[] = [];
+  const ws = { id: "ws", slug: "ws", overview } as unknown as WorkspaceContext;
+  const source = { id: d.sourceId, slug: "s" };
+  const destination = { id: d.id, name: d.name, catalogName: d.catalog.name, catalogSlug: d.catalog.slug };
+  const sorted = [...buckets].sort((a, b) => a - b);
+  const job: Job = {
+    kind: failedDelivery,
+    stream: {
+      key: `ws/${d.sourceId}/${d.id}`,
+      scope: "connection",
+      ws,
+      connection: { key: `${d.sourceId}/${d.id}`, source, destination: { ...destination, enabled: true } },
+      source,
+      label: `s → ${d.name}`,
+      tags: tagsOf(d),
+    },
+    start: sorted[0] ?? 0,
+    end: (sorted.at(-1) ?? 0) + B,
+    buckets: sorted,
+    firstReads: [],
+  };
+  const points = await failedDelivery.read(job, {
+    options: { prefix, bucketMs: B, eventsGroupBy: [], errorDetails: true, eventVolume: true, usage: false },
+    clock: () => NOW,
+    logger: silentLogger,
+    warnOnce: (_key, message) => warnings.push(message),
+  });
+  return { points, warnings };
+}
 
 /** bucket second + reason tag → count, from the truth. */
 function truthPoints(sourceId: string, destinationId: string, buckets: readonly number[]) {
@@ -62,7 +100,7 @@ function truthPoints(sourceId: string, destinationId: string, buckets: readonly 
   return out;
 }
 
-describe("WorkspaceErrorDetails.readBuckets", () => {
+describe("the failed-delivery kind", () => {
   it("ends equal to the truth for every connection under 20% faults, one request per connection per run", async () => {
     emulator.faults.setChaos({
       probability: 0.2,
@@ -70,20 +108,11 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
       routes: ["delivery-overview-failed-delivery"],
       seed: 7,
     });
-    const details = new WorkspaceErrorDetails(http, "ws", silentLogger, true);
+    const overview = new OverviewAccess(http, "ws", silentLogger);
     for (const d of connections()) {
-      const result = await details.readBuckets({
-        sourceId: d.sourceId,
-        destinationId: d.id,
-        buckets: DEFAULT_RUN,
-        bucketMs: B,
-        now: NOW,
-        prefix: "p",
-        tags: tagsOf(d),
-      });
-      if (!result) throw new Error("no result");
-      expect(result.unreachable).toEqual([]);
-      const got = new Map(result.points.map((p) => [`${p.timestamp} ${p.tags.at(-1)}`, p.value]));
+      const result = await readFailures(overview, d, DEFAULT_RUN);
+      expect(result.warnings).toEqual([]);
+      const got = new Map(result.points.map((p) => [`${p.timestamp} ${reasonTag(p)}`, p.value]));
       expect(got, d.id).toEqual(truthPoints(d.sourceId, d.id, DEFAULT_RUN));
       expect(result.points.every((p) => p.metric === "p.delivery.failed" && p.intervalS === 300)).toBe(true);
       // The same failures the summary counts as discarded, bucket by bucket.
@@ -101,22 +130,15 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
   it("splits only where the limits or a long gap force it, and reports buckets out of reach", async () => {
     const d = connections()[0];
     if (!d) throw new Error("no connection");
-    const details = new WorkspaceErrorDetails(http, "ws", silentLogger, true);
+    const overview = new OverviewAccess(http, "ws", silentLogger);
     // --historical's re-reads reach 5 h back: over MINUTE's 4 h span, so two windows.
     const historical = [LAST, LAST - 3 * B, LAST - 9 * B, LAST - 25 * B, LAST - 61 * B];
     const tooOld = LAST - 50 * HOUR;
-    const result = await details.readBuckets({
-      sourceId: d.sourceId,
-      destinationId: d.id,
-      buckets: [...historical, tooOld],
-      bucketMs: B,
-      now: NOW,
-      prefix: "p",
-      tags: tagsOf(d),
-    });
-    expect(result?.unreachable).toEqual([tooOld]);
+    const result = await readFailures(overview, d, [...historical, tooOld]);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/older than Delivery Overview serves.*e\.g\. 1 of/);
     expect(emulator.deliveryOverviewRequests({ destinationConfigId: d.id })).toBe(2);
-    const got = new Map(result?.points.map((p) => [`${p.timestamp} ${p.tags.at(-1)}`, p.value]));
+    const got = new Map(result.points.map((p) => [`${p.timestamp} ${reasonTag(p)}`, p.value]));
     expect(got).toEqual(truthPoints(d.sourceId, d.id, historical));
   });
 
@@ -124,20 +146,12 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
     emulator.setDeliveryOverview(false);
     const lines: string[] = [];
     const logger = createLogger({ level: "info", write: (l) => lines.push(l), pretty: false });
-    const details = new WorkspaceErrorDetails(http, "ws", logger, true);
+    const overview = new OverviewAccess(http, "ws", logger);
     for (const d of connections()) {
-      const result = await details.readBuckets({
-        sourceId: d.sourceId,
-        destinationId: d.id,
-        buckets: DEFAULT_RUN,
-        bucketMs: B,
-        now: NOW,
-        prefix: "p",
-        tags: tagsOf(d),
-      });
-      expect(result).toBeUndefined();
+      const result = await readFailures(overview, d, DEFAULT_RUN);
+      expect(result.points).toEqual([]);
     }
-    expect(details.active).toBe(false);
+    expect(overview.available).toBe(false);
     expect(emulator.deliveryOverviewRequests()).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/Delivery Overview answered HTTP 403 for workspace ws/);
@@ -148,12 +162,11 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
     emulator.setDeliveryOverview("not-found");
     const lines: string[] = [];
     const logger = createLogger({ level: "info", write: (l) => lines.push(l), pretty: false });
-    const details = new WorkspaceErrorDetails(http, "ws", logger, true);
+    const overview = new OverviewAccess(http, "ws", logger);
     const d = connections()[0];
     if (!d) throw new Error("no connection");
-    const args = { sourceId: d.sourceId, destinationId: d.id, buckets: DEFAULT_RUN, bucketMs: B, now: NOW };
-    expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
-    expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
+    expect((await readFailures(overview, d, DEFAULT_RUN)).points).toEqual([]);
+    expect((await readFailures(overview, d, DEFAULT_RUN)).points).toEqual([]);
     expect(emulator.deliveryOverviewRequests()).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/Delivery Overview answered HTTP 404 for workspace ws/);
@@ -169,44 +182,35 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
       retries: 1,
     });
     try {
-      const details = new WorkspaceErrorDetails(few, "ws", silentLogger, true);
+      const overview = new OverviewAccess(few, "ws", silentLogger);
       const d = connections()[0];
       if (!d) throw new Error("no connection");
-      const error = await details
-        .read({ sourceId: d.sourceId, destinationId: d.id, start: LAST, end: LAST + B, granularity: "MINUTE" })
+      const error = await overview
+        .read(
+          "failed-delivery",
+          { sourceId: d.sourceId, destinationId: d.id },
+          { start: LAST, end: LAST + B, granularity: "MINUTE" },
+        )
         .catch((e: Error) => e);
       expect(String(error)).toMatch(/answered HTTP 500/);
-      expect(details.active).toBe(true);
+      expect(overview.available).toBe(true);
     } finally {
       await few.close();
     }
   });
 
-  it("makes no request when error details are off", async () => {
-    const d = connections()[0];
-    if (!d) throw new Error("no connection");
-    const details = new WorkspaceErrorDetails(http, "ws", silentLogger, false);
-    const args = { sourceId: d.sourceId, destinationId: d.id, buckets: DEFAULT_RUN, bucketMs: B, now: NOW };
-    expect(await details.readBuckets({ ...args, prefix: "p", tags: [] })).toBeUndefined();
-    expect(emulator.deliveryOverviewRequests()).toBe(0);
+  it("is off when error details are off, so a run makes no Delivery Overview request for it", () => {
+    const options = { prefix: "p", bucketMs: B, eventsGroupBy: [], eventVolume: true, usage: false };
+    expect(failedDelivery.enabled({ ...options, errorDetails: false })).toBe(false);
+    expect(failedDelivery.enabled({ ...options, errorDetails: true })).toBe(true);
   });
 
   it("lands in Datadog as the truth: one count per connection, bucket and reason, nothing else", async () => {
     datadog.reset();
-    const details = new WorkspaceErrorDetails(http, "ws", silentLogger, true);
+    const overview = new OverviewAccess(http, "ws", silentLogger);
     const points: MetricPoint[] = [];
-    for (const d of connections()) {
-      const result = await details.readBuckets({
-        sourceId: d.sourceId,
-        destinationId: d.id,
-        buckets: DEFAULT_RUN,
-        bucketMs: B,
-        now: NOW,
-        prefix: "segment_exporter",
-        tags: tagsOf(d),
-      });
-      points.push(...(result?.points ?? []));
-    }
+    for (const d of connections())
+      points.push(...(await readFailures(overview, d, DEFAULT_RUN, "segment_exporter")).points);
     const sink = new DatadogSink({
       apiKey: datadog.apiKey,
       site: "datadoghq.com",
@@ -214,7 +218,8 @@ describe("WorkspaceErrorDetails.readBuckets", () => {
       logger: silentLogger,
     });
     try {
-      await sink.submitPoints(points.map((p) => ({ ...p, owner: "test" })));
+      const outcome = await sink.submit(points.map((p) => ({ ...p, owner: "test" })));
+      expect(outcome.failed.size).toBe(0);
     } finally {
       await sink.close();
     }

@@ -7,7 +7,7 @@ import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { FIRST_STAGE } from "../../src/plan/schedule.js";
 import { runExport } from "../../src/run/export.js";
-import type { OwnedPoint, Sink, SinkOutcome } from "../../src/sink.js";
+import type { OwnedPoint, Sink, SinkOutcome } from "../../src/sinks/types.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
@@ -21,6 +21,9 @@ afterEach(async () => {
 
 /** Records what it is sent; `decide` says per submission whether to accept it. */
 class RecordingSink implements Sink {
+  readonly label = "the test sink";
+  readonly writeRule = "overwrite" as const;
+  readonly limits = { bytes: Number.POSITIVE_INFINITY, points: 100_000 };
   submissions = 0;
   readonly accepted = new Set<string>();
   readonly rejected = new Set<string>();
@@ -28,6 +31,10 @@ class RecordingSink implements Sink {
   oldestAcceptedMs(now: number): number {
     return now - 55 * 60_000;
   }
+  measure() {
+    return { add: () => {}, bytes: 0 };
+  }
+  async verify(): Promise<void> {}
   async submit(points: readonly OwnedPoint[]): Promise<SinkOutcome> {
     const n = ++this.submissions;
     const ok = await this.decide(n);

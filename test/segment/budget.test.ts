@@ -37,7 +37,7 @@ describe("rate budget over HTTP", () => {
     const elapsed = performance.now() - started;
     const delivery = emulators.segment.requests.filter((r) => r.route === "delivery-metrics");
     const throttled = delivery.filter((r) => r.status === 429).length;
-    expect(summary.exported).toBe(6 * 15 + 15);
+    expect(summary.bucketsExported).toBe(6 * 15 + 15);
     expect(delivery.length - throttled).toBe(3 * N);
     expect(throttled).toBeLessThanOrEqual(1);
     // Windows open with their first request: N now, N after one window, N after two. The reset

@@ -1,11 +1,17 @@
 // Which connections to export: the workspace, its sources (filtered by --source ids or slugs)
 // and every enabled destination connected to an enabled source.
 import type { Logger } from "pino";
-import type { WorkspaceSettings } from "../config/types.js";
 import { PartialFailureError, UpstreamError } from "../errors.js";
 import type { DestinationRef, SourceRef } from "../mapping/tags.js";
-import { getWorkspace, listDestinations, listSources, type Workspace } from "../segment/catalog.js";
-import type { SegmentHttp } from "../segment/http.js";
+import { getWorkspace, listDestinations, listSources, type Workspace } from "./catalog.js";
+import type { SegmentHttp } from "./http.js";
+
+/** Which sources a workspace's settings keep, and how messages name the workspace. */
+export interface SourceFilter {
+  include: readonly string[];
+  exclude: readonly string[];
+  label: string;
+}
 
 export interface Connection {
   /** `sourceId/destinationId`: the state key and the owner prefix of its points. */
@@ -26,11 +32,7 @@ export interface Discovery {
   unmatched: string[];
 }
 
-export async function discover(
-  http: SegmentHttp,
-  filter: Pick<WorkspaceSettings, "include" | "exclude" | "label">,
-  logger: Logger,
-): Promise<Discovery> {
+export async function discover(http: SegmentHttp, filter: SourceFilter, logger: Logger): Promise<Discovery> {
   const [workspace, sources, destinations] = await Promise.all([
     getWorkspace(http),
     listSources(http),

@@ -1,6 +1,6 @@
 // A plain aligned text table: enough for terminals and readable when piped to a file. Cells often
 // hold text from the network, so each is made terminal-safe first.
-import { terminalSafe } from "../terminal.js";
+import { terminalSafe } from "./terminal.js";
 
 export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const safe = rows.map((r) => r.map(terminalSafe));

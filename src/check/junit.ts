@@ -1,7 +1,7 @@
 // JUnit XML for CI systems: one test case per connection (and per source for event volume);
 // a missed threshold is a <failure>, never an <error> (design §5). A failing connection's message
 // ends with its top failure reason, so the CI summary already says why deliveries fail.
-import type { CheckReport, ConnectionResult } from "../run/check.js";
+import type { CheckReport, ConnectionResult } from "./report.js";
 
 // Characters XML 1.0 cannot hold at all, even escaped; names from the network may carry them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point

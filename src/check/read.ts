@@ -1,19 +1,16 @@
-// `check`: a smoke check of a workspace for CI. Credentials first (Segment and Datadog, each named
-// when it fails), then per connection the delivery summary of exactly [now − window, now) plus four
-// sub-intervals for the trend, and the window's event volume per source; thresholds decide. Error
-// details (failed deliveries by reason) are read over the same window and never change the verdict.
+// `check`: a smoke check of a workspace for CI: read → judge → report. Credentials first (Segment and
+// the sink, each named when it fails), then per connection the delivery summary of exactly
+// [now − window, now) plus four sub-intervals for the trend, and the window's event volume per
+// source; thresholds decide. Error details (failed deliveries by reason) are read over the same window
+// and never change the verdict. Reads go through the run's Segment session (budget, deadline, calls).
 import type { Logger } from "pino";
+import { DEFAULT_MAX_P95_MS, DEFAULT_MIN_SUCCESS_RATE } from "../config/defaults.js";
+import { backendOf } from "../config/sink.js";
 import type { CheckConfig, WorkspaceSettings } from "../config/types.js";
-import { DatadogSink } from "../datadog/sink.js";
 import { CredentialError, PartialFailureError, UpstreamError } from "../errors.js";
-import { type ReasonSummary, summariseFailures } from "../mapping/failures.js";
-import {
-  type ConnectionNumbers,
-  judgeConnection,
-  judgeSource,
-  type Thresholds,
-  type Verdict,
-} from "../mapping/thresholds.js";
+import { summariseFailures } from "../mapping/failures.js";
+import { destinationName } from "../mapping/tags.js";
+import { type ConnectionNumbers, judgeConnection, judgeSource, type Thresholds } from "../mapping/thresholds.js";
 import {
   DELIVERY_METRICS_LIMITS,
   DELIVERY_OVERVIEW_LIMITS,
@@ -21,48 +18,18 @@ import {
   granularityFor,
 } from "../plan/limits.js";
 import { inShard } from "../plan/shard.js";
-import { RateBudget } from "../segment/budget.js";
+import type { SegmentSession } from "../run/session.js";
 import { getWorkspace } from "../segment/catalog.js";
 import { getDeliverySummary } from "../segment/delivery.js";
+import { type Connection, discover } from "../segment/discover.js";
 import { getEventVolume } from "../segment/events.js";
-import { SegmentHttp } from "../segment/http.js";
+import type { SegmentHttp } from "../segment/http.js";
 import type { DeliverySummary } from "../segment/schemas.js";
+import { OverviewAccess } from "../streams/overview.js";
 import { isoSeconds } from "../time.js";
-import { type Connection, discover } from "./discover.js";
-import { WorkspaceErrorDetails } from "./error-details.js";
+import type { CheckReport, ConnectionResult } from "./report.js";
 
 export const TREND_PARTS = 4;
-
-export interface ConnectionResult extends Verdict {
-  workspace: string;
-  source: string;
-  sourceId: string;
-  destination: string;
-  destinationId: string;
-  numbers: ConnectionNumbers;
-  /**
-   * Failed deliveries by reason over the window, count descending (design §5). Absent when error
-   * details are off, Delivery Overview is not available to the token, or the read failed (a warning
-   * says which): unknown, not "none".
-   */
-  errors?: ReasonSummary[];
-}
-
-export interface SourceResult extends Verdict {
-  workspace: string;
-  source: string;
-  sourceId: string;
-  events: number;
-  trend: number[];
-}
-
-export interface CheckReport {
-  from: string;
-  to: string;
-  ok: boolean;
-  connections: ConnectionResult[];
-  sources: SourceResult[];
-}
 
 /** The counts a verdict rests on that Segment sent as something other than a finite number. */
 function invalidTotals(summary: DeliverySummary, names: readonly string[]): string[] {
@@ -85,59 +52,98 @@ function breakdown(summary: DeliverySummary, parent: string, name: string): numb
   return typeof value === "number" ? value : undefined;
 }
 
-/** Thresholds for one connection: flags/check section, then the workspace's, then per destination. */
+/** The first value that is set (null, "off", counts as set); undefined when none is. */
+function firstSet<T>(...values: Array<T | null | undefined>): T | null | undefined {
+  return values.find((v) => v !== undefined);
+}
+
+/**
+ * Thresholds for one connection: per destination, then the flags or the config file's check section,
+ * then the workspace's, then the monitors' defaults (design §5). `off` (null) stops the chain.
+ */
 function thresholdsFor(config: CheckConfig, ws: WorkspaceSettings, c?: Connection): Thresholds {
   const own = ws.thresholds;
   const perDestination =
     c && own?.destinations ? (own.destinations[c.destination.id] ?? own.destinations[c.destination.name]) : undefined;
   return {
-    minSuccessRate: perDestination?.minSuccessRate ?? config.thresholds.minSuccessRate ?? own?.minSuccessRate,
-    maxP95Ms: perDestination?.maxP95Ms ?? config.thresholds.maxP95Ms ?? own?.maxP95Ms,
-    minEvents: config.thresholds.minEvents ?? own?.minEvents,
+    minSuccessRate: firstSet(
+      perDestination?.minSuccessRate,
+      config.thresholds.minSuccessRate,
+      own?.minSuccessRate,
+      DEFAULT_MIN_SUCCESS_RATE,
+    ),
+    maxP95Ms: firstSet(perDestination?.maxP95Ms, config.thresholds.maxP95Ms, own?.maxP95Ms, DEFAULT_MAX_P95_MS),
+    minEvents: firstSet(config.thresholds.minEvents, own?.minEvents),
   };
 }
 
-/** Both services' credentials, checked together so the error names every one that failed. */
+/** The run's thresholds as a table header shows them: the flags' or the config's, else the defaults. */
+export function runThresholds(config: CheckConfig): Thresholds {
+  return {
+    minSuccessRate: firstSet(config.thresholds.minSuccessRate, DEFAULT_MIN_SUCCESS_RATE),
+    maxP95Ms: firstSet(config.thresholds.maxP95Ms, DEFAULT_MAX_P95_MS),
+    minEvents: config.thresholds.minEvents,
+  };
+}
+
+/**
+ * Segment's and the sink's credentials, checked together so the error names every one that failed
+ * (the sink's check is the one export and backfill make before reading Segment).
+ */
 async function verifyCredentials(config: CheckConfig, clients: SegmentHttp[], logger: Logger): Promise<void> {
-  const failures: string[] = [];
+  const failures: Array<{ service: "segment" | "datadog"; message: string }> = [];
   const segment = config.workspaces.map((ws, i) =>
     getWorkspace(clients[i] as SegmentHttp).catch((error: unknown) => {
-      if (error instanceof CredentialError) failures.push(`${ws.label}: ${error.message}`);
+      if (error instanceof CredentialError)
+        failures.push({ service: "segment", message: `${ws.label}: ${error.message}` });
       else throw error;
     }),
   );
-  const datadog = (async () => {
-    if (!config.datadog) return;
-    const sink = new DatadogSink({ ...config.datadog, logger, timeoutMs: config.requestTimeoutMs });
+  const sinkCheck = (async () => {
+    const { backend, settings } = backendOf(config.sink);
+    if (!settings) return;
+    const sink = await backend.open(settings, {
+      logger,
+      timeoutMs: config.requestTimeoutMs,
+      historical: false,
+      retries: 1,
+    });
     try {
-      if (!(await sink.validateKey())) {
-        failures.push(
-          "Datadog rejected the API key (GET /api/v1/validate answered 403); check DD_API_KEY and that DD_SITE / DD_API_URL point at its site",
-        );
-      }
+      await sink.verify({ bucketSeries: [] });
+    } catch (error) {
+      if (!(error instanceof CredentialError)) throw error;
+      failures.push({ service: "datadog", message: error.message });
     } finally {
       await sink.close();
     }
   })();
-  await Promise.all([...segment, datadog]).catch((error: unknown) => {
+  await Promise.all([...segment, sinkCheck]).catch((error: unknown) => {
     if (error instanceof UpstreamError)
       throw new PartialFailureError(`could not check the credentials: ${error.message}`);
     throw error;
   });
-  if (failures.length > 0)
-    throw new CredentialError(failures[0]?.includes("Datadog") ? "datadog" : "segment", failures.join("; "));
+  const first = failures[0];
+  if (first) throw new CredentialError(first.service, failures.map((f) => f.message).join("; "));
 }
 
-export async function runCheck(config: CheckConfig, deps: { now: () => number; logger: Logger }): Promise<CheckReport> {
+export async function readCheck(
+  config: CheckConfig,
+  session: SegmentSession,
+  deps: { now: () => number; logger: Logger },
+): Promise<CheckReport> {
   const { logger } = deps;
   const to = Math.floor(deps.now() / 1000) * 1000;
   const from = to - config.windowMs;
   const part = config.windowMs / TREND_PARTS;
-  const budget = new RateBudget({ perMinute: config.rateLimits, concurrency: config.concurrency });
-  const clients = config.workspaces.map(
-    (w) => new SegmentHttp({ budget, baseUrl: w.apiUrl, token: w.token, logger, timeoutMs: config.requestTimeoutMs }),
-  );
-  const report: CheckReport = { from: isoSeconds(from), to: isoSeconds(to), ok: true, connections: [], sources: [] };
+  const clients = config.workspaces.map((w) => session.segment(w));
+  const report: CheckReport = {
+    from: isoSeconds(from),
+    to: isoSeconds(to),
+    ok: true,
+    thresholds: runThresholds(config),
+    connections: [],
+    sources: [],
+  };
   try {
     await verifyCredentials(config, clients, logger);
     const delivery = granularityFor(DELIVERY_METRICS_LIMITS, from, config.windowMs, to);
@@ -145,13 +151,14 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
     // Any window that fits the summary fits Delivery Overview's longer limits. Up to 4 h this is
     // MINUTE, so "last seen" is exact to the minute; longer windows read HOUR steps (one request
     // sequence per connection either way), and "last seen" is then the start of the newest hour.
-    const overview = granularityFor(DELIVERY_OVERVIEW_LIMITS, from, config.windowMs, to);
-    if (!delivery || !events || !overview) throw new Error("window validated at start-up no longer fits the limits");
+    const overviewLimit = granularityFor(DELIVERY_OVERVIEW_LIMITS, from, config.windowMs, to);
+    if (!delivery || !events || !overviewLimit)
+      throw new Error("window validated at start-up no longer fits the limits");
     for (const [i, ws] of config.workspaces.entries()) {
       const http = clients[i] as SegmentHttp;
       const found = await discover(http, ws, logger);
       const slug = found.workspace.slug;
-      const details = new WorkspaceErrorDetails(http, slug, logger, config.errorDetails);
+      const overview = new OverviewAccess(http, slug, logger);
       const active = found.active.filter((c) => inShard(`${found.workspace.id}/${c.key}`, config.shard));
       const summary = (c: Connection, start: number, end: number) =>
         getDeliverySummary(http, {
@@ -164,24 +171,24 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
       const results = await Promise.all(
         active.map(async (c) => {
           const [failed, [whole, ...parts]] = await Promise.all([
-            details
-              .read({
-                sourceId: c.source.id,
-                destinationId: c.destination.id,
-                start: from,
-                end: to,
-                granularity: overview.granularity,
-              })
-              .catch((error: unknown) => {
-                // Error details explain a verdict, they are not part of it: a beta endpoint failing
-                // after its retries costs this connection its reasons, not the check its exit code.
-                if (!(error instanceof UpstreamError)) throw error;
-                logger.warn(
-                  { workspace: slug, source: c.source.slug, destinationId: c.destination.id },
-                  `no error details for ${c.source.slug} → ${c.destination.id}: ${error.message}`,
-                );
-                return undefined;
-              }),
+            (config.errorDetails
+              ? overview.read(
+                  "failed-delivery",
+                  { sourceId: c.source.id, destinationId: c.destination.id },
+                  { start: from, end: to, granularity: overviewLimit.granularity },
+                  ["discardReason"],
+                )
+              : Promise.resolve(undefined)
+            ).catch((error: unknown) => {
+              // Error details explain a verdict, they are not part of it: a beta endpoint failing
+              // after its retries costs this connection its reasons, not the check its exit code.
+              if (!(error instanceof UpstreamError)) throw error;
+              logger.warn(
+                { workspace: slug, source: c.source.slug, destinationId: c.destination.id },
+                `no error details for ${c.source.slug} → ${c.destination.id}: ${error.message}`,
+              );
+              return undefined;
+            }),
             Promise.all([
               summary(c, from, to),
               ...Array.from({ length: TREND_PARTS }, (_, k) => summary(c, from + k * part, from + (k + 1) * part)),
@@ -196,17 +203,19 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
             trend: parts.map((p) => total(p, "successes")),
             invalid: invalidTotals(whole, ["successes", "discarded", "expired"]),
           };
-          const verdict = judgeConnection(numbers, thresholdsFor(config, ws, c));
+          const thresholds = thresholdsFor(config, ws, c);
+          const verdict = judgeConnection(numbers, thresholds);
           return {
             workspace: slug,
             source: c.source.slug,
             sourceId: c.source.id,
-            destination: c.destination.name || c.destination.catalogName,
+            destination: destinationName(c.destination),
             destinationId: c.destination.id,
             numbers,
+            thresholds,
             ...verdict,
             ...(failed ? { errors: summariseFailures(failed.dataset) } : {}),
-          };
+          } satisfies ConnectionResult;
         }),
       );
       report.connections.push(...results);
@@ -241,7 +250,5 @@ export async function runCheck(config: CheckConfig, deps: { now: () => number; l
   } catch (error) {
     if (error instanceof UpstreamError) throw new PartialFailureError(`check could not read Segment: ${error.message}`);
     throw error;
-  } finally {
-    await Promise.all(clients.map((c) => c.close()));
   }
 }

@@ -3,8 +3,9 @@
 // duplicate points (same metric, tags, timestamp) are collapsed first, last one wins, because the
 // intake would keep only one of them anyway (§5.1). The compressed-size limit is checked where the
 // body is compressed, once, just before it is sent (sink.ts).
-import type { MetricPoint } from "../mapping/types.js";
-import type { OwnedPoint } from "../sink.js";
+import { tagString } from "../../mapping/tags.js";
+import type { MetricPoint, Tag } from "../../mapping/types.js";
+import type { OwnedPoint, SubmissionLimits, SubmissionSize } from "../types.js";
 
 /** The v2 wire shape of one series (JSON names equal the client's model names for these fields). */
 export interface SeriesPayload {
@@ -43,20 +44,33 @@ export const DATADOG_LIMITS: BatchLimits = {
   maxUncompressedBytes: 5_000_000,
 };
 
-export type { OwnedPoint } from "../sink.js";
+/** A submission is handed over once its JSON reaches this: one request of < 5 MB. */
+export const DATADOG_SUBMISSION: SubmissionLimits = { bytes: 4_900_000, points: DATADOG_LIMITS.maxPoints };
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 
-/** Sorted tags joined, computed once per tags array: a job's points share one array. */
-const tagKeys = new WeakMap<readonly string[], string>();
+/** Datadog's `k:v` strings of a tag set, and their sorted join (a series key). */
+interface DatadogTags {
+  strings: string[];
+  key: string;
+}
+
+/** Computed once per tags array: a job's points share one array. */
+const formatted = new WeakMap<readonly Tag[], DatadogTags>();
+
+/** Tags as Datadog takes them: `key:value` strings. */
+export function datadogTags(tags: readonly Tag[]): DatadogTags {
+  let entry = formatted.get(tags);
+  if (entry === undefined) {
+    const strings = tags.map(tagString);
+    entry = { strings, key: [...strings].sort().join(",") };
+    formatted.set(tags, entry);
+  }
+  return entry;
+}
 
 function seriesKey(p: MetricPoint): string {
-  let tags = tagKeys.get(p.tags);
-  if (tags === undefined) {
-    tags = [...p.tags].sort().join(",");
-    tagKeys.set(p.tags, tags);
-  }
-  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${tags}`;
+  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${datadogTags(p.tags).key}`;
 }
 
 /** Groups points into series and drops earlier duplicates of the same (series, timestamp). */
@@ -79,7 +93,7 @@ export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: Series
       type: first.kind === "count" ? 1 : 3,
       ...(first.intervalS !== undefined ? { interval: first.intervalS } : {}),
       points: kept.map((p) => ({ timestamp: p.timestamp, value: p.value })),
-      tags: [...first.tags],
+      tags: [...datadogTags(first.tags).strings],
     };
     return { payload, owners: [...new Set(kept.map((p) => p.owner))] };
   });
@@ -168,4 +182,22 @@ export function splitBatch(batch: Batch): Batch[] {
       bytes: ENVELOPE_BYTES + series.reduce((n, s) => n + byteSize(s), 0) + Math.max(0, series.length - 1),
     };
   });
+}
+
+/**
+ * The JSON size of a submission as `packBatches` will pack it, counted from lengths as points are
+ * added (never by serialising): the batcher fills each submission to about one request with it.
+ */
+export class DatadogSubmissionSize implements SubmissionSize {
+  bytes = ENVELOPE_BYTES;
+  private readonly series = new Set<string>();
+
+  add(p: MetricPoint): void {
+    const key = seriesKey(p);
+    if (!this.series.has(key)) {
+      this.series.add(key);
+      this.bytes += seriesJsonBytes(p.metric, p.intervalS, datadogTags(p.tags).strings) + 1;
+    }
+    this.bytes += pointJsonBytes(p.timestamp, p.value) + 1;
+  }
 }

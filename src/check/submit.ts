@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { DEFAULT_BUCKET } from "../config/schedule.js";
+import { backendOf } from "../config/sink.js";
 import type { CheckConfig } from "../config/types.js";
 import { alignDown, alignUp } from "../plan/buckets.js";
-import { oldestSubmittableTimestamp } from "../plan/limits.js";
+import { runBackfill } from "../run/backfill.js";
 import { parseDuration } from "../time.js";
-import { runBackfill } from "./backfill.js";
 
 /** Returns why the submission failed, or undefined when everything was accepted. */
 export async function submitCheckedWindow(
@@ -20,12 +20,11 @@ export async function submitCheckedWindow(
   logger: Logger,
 ): Promise<string | undefined> {
   const bucketMs = parseDuration(DEFAULT_BUCKET, "--bucket");
-  const earliest = config.historical
-    ? now - config.windowMs
-    : Math.max(now - config.windowMs, oldestSubmittableTimestamp(now));
+  const { backend, settings } = backendOf(config.sink);
+  const earliest = Math.max(now - config.windowMs, backend.oldestAcceptedMs(now, settings, config.historical));
   const window = { start: alignUp(earliest, bucketMs), end: alignDown(now, bucketMs) };
   if (window.end <= window.start) {
-    logger.warn("--submit: the window holds no complete bucket Datadog would still accept; nothing submitted");
+    logger.warn(`--submit: the window holds no complete bucket ${backend.label} would still accept; nothing submitted`);
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), "segment-datadog-exporter-check-"));
@@ -39,15 +38,16 @@ export async function submitCheckedWindow(
         eventVolume: true,
         usage: false,
         eventsGroupBy: [],
+        errorDetails: config.errorDetails,
       },
       { now: () => now, logger, stdout: () => {} },
     );
     logger.info(
-      { exported: summary.exported, failed: summary.failed, points: summary.points },
+      { exported: summary.bucketsExported, failed: summary.bucketsFailed, points: summary.points },
       "--submit: exported the checked window",
     );
-    return summary.failed > 0
-      ? `--submit: ${summary.failed} buckets were not accepted; first error: ${summary.failures[0]}`
+    return summary.bucketsFailed > 0
+      ? `--submit: ${summary.bucketsFailed} buckets were not accepted; first error: ${summary.failures[0]}`
       : undefined;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // `check`'s Error Details table (design §5, seeded by the Event Delivery UI's): per connection its
 // top reasons over the window, with the count and when each was last seen.
-import type { ConnectionResult } from "../run/check.js";
-import { renderTable } from "./table.js";
+
+import { renderTable } from "../table.js";
+import type { ConnectionResult } from "./report.js";
 
 export const TOP_REASONS = 5;
 
@@ -15,14 +16,18 @@ export function relativeTime(lastSeen: string, to: number): string {
 }
 
 /** The section, or "" when no connection has error details (off, or not available to the token). */
-export function renderErrorDetails(connections: readonly ConnectionResult[], to: number): string {
+export function renderErrorDetails(
+  connections: readonly ConnectionResult[],
+  to: number,
+  labels?: ReadonlyMap<ConnectionResult, string>,
+): string {
   const read = connections.filter((c) => c.errors !== undefined);
   if (read.length === 0) return "";
   const rows = read.flatMap((c) =>
     (c.errors ?? [])
       .slice(0, TOP_REASONS)
       .map((e) => [
-        `${c.source} → ${c.destination}`,
+        labels?.get(c) ?? `${c.source} → ${c.destination}`,
         e.reason,
         String(e.count),
         `${relativeTime(e.lastSeen, to)} (${e.lastSeen})`,

@@ -7,13 +7,13 @@ import { gzip } from "node:zlib";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher } from "undici";
-import { stopReason } from "../deadline.js";
-import { CredentialError, oneLine, UpstreamError } from "../errors.js";
-import { oldestSubmittableTimestamp } from "../plan/limits.js";
-import type { OwnedPoint, Sink, SinkOutcome } from "../sink.js";
-import { type Batch, ownersOf, packBatches, splitBatch } from "./batch.js";
-import { loadCoreClient } from "./load.js";
-import { type ClientAnswer, describeBody, guardedFetch, localAnswer } from "./transport.js";
+import { loadCoreClient } from "../../datadog/load.js";
+import { type ClientAnswer, describeBody, guardedFetch, localAnswer } from "../../datadog/transport.js";
+import { stopReason } from "../../deadline.js";
+import { CredentialError, oneLine, UpstreamError, UsageError } from "../../errors.js";
+import type { OwnedPoint, Sink, SinkCheck, SinkOutcome, SubmissionSize } from "../types.js";
+import { type Batch, DATADOG_SUBMISSION, DatadogSubmissionSize, ownersOf, packBatches, splitBatch } from "./batch.js";
+import { datadogHost, datadogOldestAccepted } from "./window.js";
 
 export interface DatadogTarget {
   apiKey: string;
@@ -22,6 +22,8 @@ export interface DatadogTarget {
   site: string;
   /** Full base URL, e.g. `http://127.0.0.1:8126`; overrides the site. */
   apiUrl?: string | undefined;
+  /** The settings these came from, for messages: `DD_SITE`, `--datadog-url`, `DD_API_KEY`… */
+  origin?: { url: string; key: string } | undefined;
 }
 
 export interface DatadogSinkOptions extends DatadogTarget {
@@ -42,8 +44,8 @@ export interface BatchOutcome {
   requests: number;
 }
 
-type DatadogModule = typeof import("./client-core.js");
-type Configuration = import("./client-core.js").Configuration;
+type DatadogModule = typeof import("../../datadog/client-core.js");
+type Configuration = import("../../datadog/client-core.js").Configuration;
 
 const gzipAsync = promisify(gzip);
 
@@ -71,17 +73,16 @@ async function compressSeries(
   return { init: { ...init, headers, body } };
 }
 
-/** Without Historical Metrics Ingestion Datadog drops points older than an hour (reference §4.5). */
-export function datadogOldestAccepted(now: number, historical: boolean): number {
-  return historical ? Number.NEGATIVE_INFINITY : oldestSubmittableTimestamp(now);
-}
-
 /** Retry what may pass later: timeouts, throttling, server errors, transport failures. */
 function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
 export class DatadogSink implements Sink {
+  readonly label = "Datadog";
+  /** Datadog keeps the last write of a point (reference §5.1): re-reads overwrite. */
+  readonly writeRule = "overwrite" as const;
+  readonly limits = DATADOG_SUBMISSION;
   private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
   private configuration: Promise<{ mod: DatadogModule; conf: Configuration }> | undefined;
 
@@ -181,14 +182,14 @@ export class DatadogSink implements Sink {
       const status = error.code;
       if (status >= 300 && status < 400) {
         return new UpstreamError(
-          `Datadog answered a redirect (HTTP ${status}); not followed, so the API key stays with the configured host: check DD_SITE / DD_API_URL`,
+          `Datadog (${this.host}) answered a redirect (HTTP ${status}); not followed, so the API key stays with the configured host: check ${this.origin.url}`,
           { status, retryable: false },
         );
       }
       if (status === 403) {
         return new CredentialError(
           "datadog",
-          "Datadog rejected the API key (HTTP 403); check DD_API_KEY and that DD_SITE / DD_API_URL point at the site the key belongs to",
+          `Datadog (${this.host}) rejected the API key (HTTP 403); check ${this.origin.key} and that ${this.origin.url} points at the site the key belongs to`,
         );
       }
       return new UpstreamError(`Datadog answered HTTP ${status}: ${describeBody(error.body)}`, {
@@ -206,32 +207,37 @@ export class DatadogSink implements Sink {
       });
     }
     const code = err.cause?.code ?? err.code ?? err.name ?? "error";
-    return new UpstreamError(`Datadog request failed: ${code}`, { retryable: true });
+    return new UpstreamError(`Datadog request to ${this.host} failed: ${code} (host from ${this.origin.url})`, {
+      retryable: true,
+    });
+  }
+
+  /** One operation, retried while what failed may pass later (timeouts, throttling, 5xx, transport). */
+  private withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const { retries = 4, minBackoffMs = 500, signal, logger } = this.options;
+    return pRetry(attempt, {
+      retries,
+      minTimeout: minBackoffMs,
+      maxTimeout: 20_000,
+      randomize: true,
+      ...(signal ? { signal } : {}),
+      shouldRetry: ({ error }) => error instanceof UpstreamError && error.details.retryable,
+      onFailedAttempt: ({ error, attemptNumber }) => {
+        if (error instanceof UpstreamError && error.details.retryable) {
+          logger.debug({ attempt: attemptNumber, err: error }, `Datadog ${what} failed; retrying`);
+        }
+      },
+    });
   }
 
   /** Submits with retries; a 413 halves the batch and resends both halves. */
   private async submitOne(batch: Batch, outcome: BatchOutcome): Promise<void> {
-    const { retries = 4, minBackoffMs = 500, signal, logger } = this.options;
+    const { logger } = this.options;
     try {
-      await pRetry(
-        () => {
-          outcome.requests += 1;
-          return this.post(batch);
-        },
-        {
-          retries,
-          minTimeout: minBackoffMs,
-          maxTimeout: 20_000,
-          randomize: true,
-          ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) => error instanceof UpstreamError && error.details.retryable,
-          onFailedAttempt: ({ error, attemptNumber }) => {
-            if (error instanceof UpstreamError && error.details.retryable) {
-              logger.debug({ attempt: attemptNumber, err: error }, "Datadog submit failed; retrying");
-            }
-          },
-        },
-      );
+      await this.withRetries("submit", () => {
+        outcome.requests += 1;
+        return this.post(batch);
+      });
     } catch (error) {
       if (error instanceof CredentialError) throw error;
       const status = error instanceof UpstreamError ? error.details.status : undefined;
@@ -245,8 +251,43 @@ export class DatadogSink implements Sink {
     }
   }
 
+  /** Where requests go, for messages: the base URL, or the API host of the site. */
+  get host(): string {
+    return datadogHost(this.options);
+  }
+
+  private get origin(): { url: string; key: string } {
+    return this.options.origin ?? { url: "DD_SITE / DD_API_URL", key: "DD_API_KEY" };
+  }
+
   oldestAcceptedMs(now: number): number {
     return datadogOldestAccepted(now, this.options.historical === true);
+  }
+
+  measure(): SubmissionSize {
+    return new DatadogSubmissionSize();
+  }
+
+  /**
+   * Before the run reads Segment: the key (one `GET /api/v1/validate`), so a wrong site or key is found
+   * first, not after every Segment call; and with --historical and an application key, that Historical
+   * Metrics Ingestion is on for every series stamped at bucket starts (issue #4).
+   */
+  async verify(check: SinkCheck): Promise<void> {
+    if (!(await this.withRetries("key check", () => this.validateKey()))) {
+      throw new CredentialError(
+        "datadog",
+        `Datadog (${this.host}) rejected the API key (GET /api/v1/validate); check ${this.origin.key} and that ${this.origin.url} points at the site the key belongs to`,
+      );
+    }
+    if (!this.options.historical || !this.options.appKey) return;
+    for (const metric of check.bucketSeries) {
+      if (!(await this.historicalEnabled(metric))) {
+        throw new UsageError(
+          `--historical: Historical Metrics Ingestion is not enabled for ${metric}; enable it in Datadog (Metrics → Settings → Historical metrics, for the metric's prefix) or run without --historical`,
+        );
+      }
+    }
   }
 
   /** Packs points into as few requests as the limits allow and submits them (Sink). */
@@ -263,13 +304,6 @@ export class DatadogSink implements Sink {
     const outcome: BatchOutcome = { failed: new Map(), requests: 0 };
     for (const batch of batches) await this.submitOne(batch, outcome);
     return outcome;
-  }
-
-  /** Packs and submits points; throws the first failure (for small, all-or-nothing submissions). */
-  async submitPoints(points: readonly OwnedPoint[]): Promise<void> {
-    const outcome = await this.submitBatches(packBatches(points));
-    const failure = outcome.failed.values().next();
-    if (!failure.done) throw new UpstreamError(failure.value, { retryable: false });
   }
 
   /** Whether Historical Metrics Ingestion is enabled for `metric` (needs an application key). */

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   type BatchLimits,
   DATADOG_LIMITS,
-  type OwnedPoint,
   ownersOf,
   packBatches,
   splitBatch,
   toSeries,
-} from "../../src/datadog/batch.js";
+} from "../../../src/sinks/datadog/batch.js";
+import type { OwnedPoint } from "../../../src/sinks/types.js";
+import { kv } from "../../helpers/tags.js";
 
 const point = (over: Partial<OwnedPoint> = {}): OwnedPoint => ({
   metric: "p.delivery.successes",
@@ -15,14 +16,14 @@ const point = (over: Partial<OwnedPoint> = {}): OwnedPoint => ({
   timestamp: 1_795_000_000,
   value: 1,
   intervalS: 300,
-  tags: ["workspace:w", "source_id:s"],
+  tags: kv("workspace:w", "source_id:s"),
   owner: "s/d@1",
   ...over,
 });
 
 describe("series grouping", () => {
   it("collapses duplicate points, last one wins, whatever the tag order", () => {
-    const series = toSeries([point({ value: 1 }), point({ value: 2, tags: ["source_id:s", "workspace:w"] })]);
+    const series = toSeries([point({ value: 1 }), point({ value: 2, tags: kv("source_id:s", "workspace:w") })]);
     expect(series).toHaveLength(1);
     expect(series[0]?.payload.points).toEqual([{ timestamp: 1_795_000_000, value: 2 }]);
   });
@@ -43,13 +44,13 @@ describe("series grouping", () => {
 
 describe("packing", () => {
   it("fills requests by bytes, not by the Agent's 10 000 points: 25 000 small points go in one", () => {
-    const points = Array.from({ length: 25_000 }, (_, i) => point({ tags: [`d:${i}`] }));
+    const points = Array.from({ length: 25_000 }, (_, i) => point({ tags: kv(`d:${i}`) }));
     expect(packBatches(points).map((b) => b.points)).toEqual([25_000]);
   });
 
   it("puts a typical run in one request", () => {
     const points = Array.from({ length: 3000 }, (_, i) =>
-      point({ tags: [`destination_id:d${i % 300}`], timestamp: 1000 + Math.floor(i / 300) }),
+      point({ tags: kv(`destination_id:d${i % 300}`), timestamp: 1000 + Math.floor(i / 300) }),
     );
     const batches = packBatches(points);
     expect(batches).toHaveLength(1);
@@ -57,7 +58,7 @@ describe("packing", () => {
   });
 
   it("never exceeds a point cap, and uses as few requests as it allows", () => {
-    const points = Array.from({ length: 25_000 }, (_, i) => point({ tags: [`d:${i}`] }));
+    const points = Array.from({ length: 25_000 }, (_, i) => point({ tags: kv(`d:${i}`) }));
     const batches = packBatches(points, { ...DATADOG_LIMITS, maxPoints: 10_000 });
     expect(batches.map((b) => b.points)).toEqual([10_000, 10_000, 5_000]);
   });
@@ -72,7 +73,7 @@ describe("packing", () => {
 
   it("respects the uncompressed byte cap", () => {
     const limits: BatchLimits = { ...DATADOG_LIMITS, maxUncompressedBytes: 20_000 };
-    const points = Array.from({ length: 500 }, (_, i) => point({ tags: [`destination_id:d${i}`] }));
+    const points = Array.from({ length: 500 }, (_, i) => point({ tags: kv(`destination_id:d${i}`) }));
     const batches = packBatches(points, limits);
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) {
@@ -82,7 +83,7 @@ describe("packing", () => {
   });
 
   it("tracks which owners each half of a split carries", () => {
-    const points = [point({ owner: "a", tags: ["t:1"] }), point({ owner: "b", tags: ["t:2"] })];
+    const points = [point({ owner: "a", tags: kv("t:1") }), point({ owner: "b", tags: kv("t:2") })];
     const [batch] = packBatches(points);
     if (!batch) throw new Error("no batch");
     expect([...ownersOf(batch)].sort()).toEqual(["a", "b"]);
@@ -94,7 +95,7 @@ describe("packing", () => {
 
 describe("sizes counted from lengths", () => {
   it("equal the serialised size, escapes and non-ASCII included", () => {
-    const tags = [["a:b", 'destination:Café "quoted" \\ back'], ["x:1"], []];
+    const tags = [kv("a:b", 'destination:Café "quoted" \\ back'), kv("x:1"), []];
     for (const [i, t] of tags.entries()) {
       const points = Array.from({ length: 5 }, (_, k) =>
         point({

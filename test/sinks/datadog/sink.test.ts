@@ -2,11 +2,12 @@
 // intake's compressed limit is never sent: the batch is halved instead, until every part fits.
 import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { DatadogSink } from "../../src/datadog/sink.js";
-import { startDatadogEmulator } from "../../src/emulator/datadog/server.js";
-import type { DatadogEmulator } from "../../src/emulator/datadog/types.js";
-import { silentLogger } from "../../src/log.js";
-import type { OwnedPoint } from "../../src/sink.js";
+import { startDatadogEmulator } from "../../../src/emulator/datadog/server.js";
+import type { DatadogEmulator } from "../../../src/emulator/datadog/types.js";
+import { silentLogger } from "../../../src/log.js";
+import { DatadogSink } from "../../../src/sinks/datadog/sink.js";
+import type { OwnedPoint } from "../../../src/sinks/types.js";
+import { kv } from "../../helpers/tags.js";
 
 const NOW = Date.UTC(2026, 10, 25, 10, 7, 30);
 let emulator: DatadogEmulator | undefined;
@@ -21,7 +22,7 @@ const point = (i: number, tag: string): OwnedPoint => ({
   timestamp: NOW / 1000 - 600,
   value: i,
   intervalS: 300,
-  tags: [tag],
+  tags: kv(tag),
   owner: `o${i}`,
 });
 

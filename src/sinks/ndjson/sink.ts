@@ -1,0 +1,39 @@
+// `--dry-run`: what the chosen backend would be sent, one JSON object per line on stdout, planned and
+// batched against that backend's limits and window. Accepts everything; nothing leaves the machine.
+import type { Backend } from "../backend.js";
+import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
+
+export class NdjsonSink<Settings> implements Sink {
+  readonly label: string;
+  readonly writeRule;
+  readonly limits;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly backend: Backend<Settings>,
+    private readonly settings: Settings | undefined,
+    private readonly historical: boolean,
+  ) {
+    this.label = `${backend.label} (dry run)`;
+    this.writeRule = backend.writeRule;
+    this.limits = backend.limits;
+  }
+
+  oldestAcceptedMs(now: number): number {
+    return this.backend.oldestAcceptedMs(now, this.settings, this.historical);
+  }
+
+  measure(): SubmissionSize {
+    return this.backend.measure();
+  }
+
+  /** Nothing to reach. */
+  async verify(): Promise<void> {}
+
+  async submit(points: readonly OwnedPoint[]): Promise<SinkOutcome> {
+    if (points.length > 0) this.write(`${this.backend.dryRunLines(points).join("\n")}\n`);
+    return { failed: new Map(), requests: 0 };
+  }
+
+  async close(): Promise<void> {}
+}
