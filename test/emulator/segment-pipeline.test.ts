@@ -285,6 +285,19 @@ describe("GET /delivery-overview/{failed-on-ingest,filtered-at-source,filtered-a
     },
   );
 
+  it.each(STEPS)("%s accepts the other dimensions beside discardReason, without splitting by them", async (step) => {
+    const target = must(targets(step)[0]);
+    const reference = (await get(emu, stepPath(step, target, { extra: "groupBy=discardReason" }))).json.data;
+    const r = await get(
+      emu,
+      stepPath(step, target, {
+        extra: "groupBy%5B0%5D=discardReason&groupBy%5B1%5D=eventType&filter%5BeventName%5D%5B0%5D=Identify",
+      }),
+    );
+    expect(r.status).toBe(200);
+    expect(r.json.data).toEqual(reference);
+  });
+
   it.each(STEPS)("%s serves HOUR buckets that add up the truth's minutes", async (step) => {
     const target = must(targets(step)[1]);
     const r = await get(emu, stepPath(step, target, { start: NOW - 20 * HOUR, granularity: "HOUR" }));
@@ -381,6 +394,10 @@ describe("GET /delivery-overview/{failed-on-ingest,filtered-at-source,filtered-a
       expect(body.data.counts).toEqual(truth.map((f) => ({ time: iso(f.minuteMs), reason: f.reason, count: f.count })));
     }
     expect((await fetch(`${emu.url}/_emulator/truth/failed-on-ingest?sourceId=nope`)).status).toBe(404);
+    const unknownStep = await fetch(`${emu.url}/_emulator/truth/toString?sourceId=${must(sources[0]).id}`);
+    expect(unknownStep.status).toBe(404);
+    const unconnected = `sourceId=${must(sources[1]).id}&destinationConfigId=${must(connections[0]).destinationId}`;
+    expect((await fetch(`${emu.url}/_emulator/truth/filtered-at-destination?${unconnected}`)).status).toBe(404);
   });
 });
 

@@ -166,20 +166,28 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
     const step = path.slice("/_emulator/truth/".length);
     const q = parseQuery(rawQuery);
     const sourceId = q.scalar("sourceId") ?? "";
+    const destinationId = q.scalar("destinationConfigId") ?? "";
+    const read: Record<string, (start: number, end: number, at: number) => ReasonCount[]> = {
+      "failed-on-ingest": (start, end, at) => truth.ingestFailedByReason(sourceId, start, end, at),
+      "filtered-at-source": (start, end, at) => truth.filteredAtSourceByReason(sourceId, start, end, at),
+      "filtered-at-destination": (start, end, at) =>
+        truth.filteredAtDestinationByReason(sourceId, destinationId, start, end, at),
+    };
+    const counts = Object.hasOwn(read, step) ? read[step] : undefined;
+    if (!counts) throw new ApiError(404, "NotFound", "Unknown emulator route");
     if (!truth.source(sourceId)) throw new ApiError(404, "NotFound", "No such source");
+    if (step === "filtered-at-destination" && truth.destination(destinationId)?.sourceId !== sourceId) {
+      throw new ApiError(404, "NotFound", "No such connection");
+    }
     const start = parseTime("startTime", q.scalar("startTime"));
     const end = parseTime("endTime", q.scalar("endTime"));
-    let counts: ReasonCount[];
-    if (step === "failed-on-ingest") counts = truth.ingestFailedByReason(sourceId, start, end, now());
-    else if (step === "filtered-at-source") counts = truth.filteredAtSourceByReason(sourceId, start, end, now());
-    else if (step === "filtered-at-destination") {
-      const destinationId = q.scalar("destinationConfigId") ?? "";
-      if (truth.destination(destinationId)?.sourceId !== sourceId) {
-        throw new ApiError(404, "NotFound", "No such connection");
-      }
-      counts = truth.filteredAtDestinationByReason(sourceId, destinationId, start, end, now());
-    } else throw new ApiError(404, "NotFound", "Unknown emulator route");
-    return { counts: counts.map((f) => ({ time: isoSeconds(f.minuteMs), reason: f.reason, count: f.count })) };
+    return {
+      counts: counts(start, end, now()).map((f) => ({
+        time: isoSeconds(f.minuteMs),
+        reason: f.reason,
+        count: f.count,
+      })),
+    };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
