@@ -1,31 +1,19 @@
 // Delivery Overview `failed-delivery` grouped by `discardReason` → `<p>.delivery.failed` (design §5,
 // Error details). The series name lives here so dashboards and monitors query what the mapping sends.
+import { reasonTag } from "../reasons/tag.js";
 import { isoSeconds } from "../units.js";
 import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffix of the failures-by-reason count series; the full name is `<prefix>.delivery.failed`. */
 export const FAILED_SERIES_SUFFIX = "delivery.failed";
 
-export const REASON_MAX_LENGTH = 64;
-const REASON_CHARS = /^[a-z0-9_.-]+$/;
+/** The normalisation lives with the reason catalog, for every step with reasons; re-exported here. */
+export { REASON_MAX_LENGTH, reasonTag } from "../reasons/tag.js";
 
 /** One dataset entry of the answer, as much of it as the mapping reads. */
 export interface FailureEntry {
   discardReason?: string | null | undefined;
   series: ReadonlyArray<{ time: string; count: number }>;
-}
-
-/**
- * The `reason` tag value of a discard code (design §5): lowercased, since Datadog lowercases tags and
- * `ETIMEDOUT` and `etimedout` must be summed by us rather than overwrite each other; empty (or not
- * grouped) → `unknown`; too long or holding anything outside `[a-z0-9_.-]` → `other`, so that a free
- * text message cannot mint one tag value per variant.
- */
-export function reasonTag(code: string | null | undefined): string {
-  const lower = (code ?? "").toLowerCase();
-  if (lower === "") return "unknown";
-  if (lower.length > REASON_MAX_LENGTH || !REASON_CHARS.test(lower)) return "other";
-  return lower;
 }
 
 export interface FailureBucketsContext {

@@ -13,6 +13,10 @@ export const DELIVERY_OVERVIEW_ENDPOINT = "delivery-overview";
 
 /** Step → whether it is per connection (needs `destinationConfigId`, the destination instance id). */
 const STEPS = {
+  "successfully-received": { perConnection: false },
+  "failed-on-ingest": { perConnection: false },
+  "filtered-at-source": { perConnection: false },
+  "filtered-at-destination": { perConnection: true },
   "failed-delivery": { perConnection: true },
 } as const satisfies Record<string, { perConnection: boolean }>;
 
@@ -50,7 +54,8 @@ export async function readOverviewStep(
     path,
     {
       sourceId: req.sourceId,
-      destinationConfigId: req.destinationId,
+      // A per-source step never sends one, even when handed a connection's window.
+      destinationConfigId: STEPS[step].perConnection ? req.destinationId : undefined,
       startTime: isoSeconds(req.start),
       endTime: isoSeconds(req.end),
       granularity: req.granularity,
@@ -64,10 +69,41 @@ export async function readOverviewStep(
   return { total: dataset.reduce((n, e) => n + e.total, 0), dataset };
 }
 
+/** One request sequence over a window: a source's, or (per-connection steps) a connection's. */
+export interface SourceWindow {
+  sourceId: string;
+  start: number;
+  end: number;
+  granularity: Granularity;
+}
+export interface ConnectionWindow extends SourceWindow {
+  destinationId: string;
+}
+
+/** Every step that drops events is read by reason: one dataset entry per discard reason. */
+const BY_REASON = ["discardReason"] as const;
+
+/** Events a source's Segment ingested (design §5, The pipeline: `<p>.pipeline.received`), one entry. */
+export function getSuccessfullyReceived(http: SegmentHttp, args: SourceWindow): Promise<OverviewSeries> {
+  return readOverviewStep(http, "successfully-received", args);
+}
+
+/** Events of a source dropped by Segment's validation at ingest, grouped by discard reason. */
+export function getFailedOnIngest(http: SegmentHttp, args: SourceWindow): Promise<OverviewSeries> {
+  return readOverviewStep(http, "failed-on-ingest", { ...args, groupBy: BY_REASON });
+}
+
+/** Events of a source discarded by its schema settings or Protocols, grouped by discard reason. */
+export function getFilteredAtSource(http: SegmentHttp, args: SourceWindow): Promise<OverviewSeries> {
+  return readOverviewStep(http, "filtered-at-source", { ...args, groupBy: BY_REASON });
+}
+
+/** Events of one connection dropped by destination filters or mappings, grouped by discard reason. */
+export function getFilteredAtDestination(http: SegmentHttp, args: ConnectionWindow): Promise<OverviewSeries> {
+  return readOverviewStep(http, "filtered-at-destination", { ...args, groupBy: BY_REASON });
+}
+
 /** Failed deliveries of one connection, grouped by discard reason (design §5, Error details). */
-export function getFailedDelivery(
-  http: SegmentHttp,
-  args: { sourceId: string; destinationId: string; start: number; end: number; granularity: Granularity },
-): Promise<OverviewSeries> {
-  return readOverviewStep(http, "failed-delivery", { ...args, groupBy: ["discardReason"] });
+export function getFailedDelivery(http: SegmentHttp, args: ConnectionWindow): Promise<OverviewSeries> {
+  return readOverviewStep(http, "failed-delivery", { ...args, groupBy: BY_REASON });
 }

@@ -7,7 +7,14 @@ import { demoFixture } from "../../src/emulator/segment/fixture.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
 import { CredentialError, UpstreamError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
-import { DELIVERY_OVERVIEW_ACCEPT, getFailedDelivery } from "../../src/segment/delivery-overview.js";
+import {
+  DELIVERY_OVERVIEW_ACCEPT,
+  getFailedDelivery,
+  getFailedOnIngest,
+  getFilteredAtDestination,
+  getFilteredAtSource,
+  getSuccessfullyReceived,
+} from "../../src/segment/delivery-overview.js";
 import { SegmentHttp } from "../../src/segment/http.js";
 import { fastClient } from "../emulator/segment-helpers.js";
 
@@ -168,6 +175,134 @@ describe("getFailedDelivery", () => {
     } finally {
       await own.close();
       await server.close();
+    }
+  });
+});
+
+describe("the first pipeline steps", () => {
+  const sources = () => emulator.fixture.sources.map((src) => src.id);
+  const window = (sourceId: string) => ({ sourceId, start: NOW - 2 * HOUR, end: NOW, granularity: "MINUTE" as const });
+  const reasonCells = (counts: Array<{ minuteMs: number; reason: string; count: number }>) =>
+    new Map(counts.map((f) => [`${iso(f.minuteMs)} ${f.reason}`, f.count]));
+  /** Per read function: the route it calls, and the truth of one source or connection over the window. */
+  const steps = [
+    {
+      step: "failed-on-ingest",
+      perConnection: false,
+      read: (c: { sourceId: string; destinationId: string }) => getFailedOnIngest(http, window(c.sourceId)),
+      truth: (c: { sourceId: string }) =>
+        reasonCells(emulator.truth.ingestFailedByReason(c.sourceId, NOW - 2 * HOUR, NOW, NOW)),
+    },
+    {
+      step: "filtered-at-source",
+      perConnection: false,
+      read: (c: { sourceId: string; destinationId: string }) => getFilteredAtSource(http, window(c.sourceId)),
+      truth: (c: { sourceId: string }) =>
+        reasonCells(emulator.truth.filteredAtSourceByReason(c.sourceId, NOW - 2 * HOUR, NOW, NOW)),
+    },
+    {
+      step: "filtered-at-destination",
+      perConnection: true,
+      read: (c: { sourceId: string; destinationId: string }) =>
+        getFilteredAtDestination(http, { ...window(c.sourceId), destinationId: c.destinationId }),
+      truth: (c: { sourceId: string; destinationId: string }) =>
+        reasonCells(
+          emulator.truth.filteredAtDestinationByReason(c.sourceId, c.destinationId, NOW - 2 * HOUR, NOW, NOW),
+        ),
+    },
+  ] as const;
+  /** Every source once (per-source steps), or every connection. */
+  const targetsOf = (perConnection: boolean) =>
+    perConnection ? connections() : sources().map((sourceId) => ({ sourceId, destinationId: "" }));
+
+  it.each(steps)(
+    "$step: grouped by reason, every page followed, equal to the truth",
+    async ({ step, perConnection, read, truth }) => {
+      for (const target of targetsOf(perConnection)) {
+        emulator.resetRequests();
+        const result = await read(target);
+        const calls = emulator.requests.filter((r) => r.route === `delivery-overview-${step}`);
+        expect(calls).toHaveLength(Math.max(1, Math.ceil(result.dataset.length / 2))); // the cap of 2 forces pages
+        for (const call of calls) {
+          expect(call.accept).toBe(DELIVERY_OVERVIEW_ACCEPT);
+          expect(call.query).toContain("groupBy%5B0%5D=discardReason");
+          expect(call.query).toContain(`sourceId=${target.sourceId}`);
+          expect(call.query.includes("destinationConfigId=")).toBe(perConnection);
+        }
+        expect(cells(result.dataset)).toEqual(truth(target));
+        expect(result.total).toBe([...truth(target).values()].reduce((n, v) => n + v, 0));
+      }
+    },
+  );
+
+  it("reads successfully-received ungrouped, as one series equal to the event volume", async () => {
+    for (const sourceId of sources()) {
+      emulator.resetRequests();
+      const result = await getSuccessfullyReceived(http, window(sourceId));
+      const [call, ...more] = emulator.requests;
+      expect(more).toEqual([]);
+      expect(call?.route).toBe("delivery-overview-successfully-received");
+      expect(call?.query).not.toContain("groupBy");
+      expect(result.dataset).toHaveLength(1);
+      for (const p of result.dataset[0]?.series ?? []) {
+        const start = Date.parse(p.time);
+        expect(p.count).toBe(emulator.truth.received(sourceId, start, start + 60_000, NOW));
+      }
+      expect(result.total).toBe(emulator.truth.eventVolume(sourceId, NOW - 2 * HOUR, NOW, NOW));
+    }
+  });
+
+  it("sends no destinationConfigId on a per-source step, even when handed a connection's window", async () => {
+    const c = connections()[0];
+    if (!c) throw new Error("no connection");
+    const connectionWindow = { ...window(c.sourceId), destinationId: c.destinationId };
+    await getFailedOnIngest(http, connectionWindow);
+    expect(emulator.requests.length).toBeGreaterThan(0);
+    expect(emulator.requests.every((r) => !r.query.includes("destinationConfigId"))).toBe(true);
+  });
+
+  it("ends equal to the truth for every source and connection under 20% faults, one request sequence each", async () => {
+    emulator.faults.setChaos({
+      probability: 0.2,
+      kinds: ["502-html", "503-html", "500-json", "500-empty", "reset", "429-retry-after", "429-reset"],
+      routes: steps.map((s) => `delivery-overview-${s.step}`),
+      seed: 20,
+    });
+    for (const { step, perConnection, read, truth } of steps) {
+      const targets = targetsOf(perConnection);
+      const results = await Promise.all(targets.map((t) => read(t)));
+      for (const [i, target] of targets.entries()) {
+        expect(cells(results[i]?.dataset ?? []), `${step} ${target.sourceId}`).toEqual(truth(target));
+        const filter = perConnection
+          ? { step, destinationConfigId: target.destinationId }
+          : { step, sourceId: target.sourceId };
+        const made = emulator.deliveryOverviewRequests(filter);
+        const faulted = emulator.requests.filter(
+          (r) =>
+            r.fault &&
+            r.route === `delivery-overview-${step}` &&
+            r.query.includes(perConnection ? target.destinationId : target.sourceId),
+        ).length;
+        expect(made - faulted, `${step} ${target.sourceId}`).toBe(
+          Math.max(1, Math.ceil((results[i]?.dataset.length ?? 0) / 2)),
+        );
+      }
+    }
+    expect(emulator.requests.some((r) => r.fault !== undefined)).toBe(true);
+  });
+
+  it("throws a CredentialError on 403 from every step, without the token", async () => {
+    emulator.setDeliveryOverview(false);
+    const c = connections()[0];
+    if (!c) throw new Error("no connection");
+    const errors = await Promise.all([
+      getSuccessfullyReceived(http, window(c.sourceId)).catch((e) => e),
+      ...steps.map((s) => s.read(c).catch((e) => e)),
+    ]);
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(CredentialError);
+      expect(e.message).toContain("HTTP 403");
+      expect(e.message).not.toContain(emulator.token);
     }
   });
 });

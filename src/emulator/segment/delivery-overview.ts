@@ -1,10 +1,12 @@
 // The six Delivery Overview steps (reference §3.G): bucketed time series per source or connection,
 // grouped and filtered by dimensions, paginated over the dataset entries, under their own range limits.
-// Modelled from the ground truth: failed-delivery (by discard reason, exact), successful-delivery
-// (successes), successfully-received (the source's event volume). The emulated workspace drops nothing
-// at ingest or by filters, so failed-on-ingest and both filtered steps are all zeros. Dimensions the
-// model does not have (event names on delivery, app versions, actions) are accepted in `groupBy` and
-// `filter` as Segment would, but do not split or narrow the series: their entries lack that field.
+// Every step serves the ground truth exactly: successfully-received (the source's event volume),
+// failed-on-ingest, filtered-at-source and filtered-at-destination by discard reason (pipeline.ts),
+// failed-delivery by discard reason, successful-delivery (the summary's successes). Dimensions the
+// model does not have (event names beyond received, app versions, actions) are accepted in `groupBy`
+// and `filter` as Segment would, but do not split or narrow the series: their entries lack that field.
+
+import type { ReasonCount } from "./draws.js";
 import { ApiError, notFound, validationError } from "./errors.js";
 import type { FixtureDestination } from "./fixture.js";
 import {
@@ -70,23 +72,27 @@ interface Dataset {
 /** A count in [fromMs, toMs), per reason (undefined when the step has no reasons). */
 type Counter = (fromMs: number, toMs: number) => Map<string | undefined, number>;
 
+/** Sums the truth's per-minute counts of one bucket by reason, as Segment spells it. */
+function sumByReason(counts: readonly ReasonCount[]): Map<string | undefined, number> {
+  const out = new Map<string | undefined, number>();
+  for (const f of counts) out.set(f.reason, (out.get(f.reason) ?? 0) + f.count);
+  return out;
+}
+
 function counterFor(step: DeliveryOverviewStep, ctx: HandlerContext, sourceId: string, dest?: FixtureDestination) {
   const { truth, now } = ctx;
   const destinationId = dest?.id ?? "";
-  const counter: Counter = (fromMs, toMs) => {
-    const out = new Map<string | undefined, number>();
-    if (step === "failed-delivery") {
-      for (const f of truth.failedByReason(sourceId, destinationId, fromMs, toMs, now)) {
-        out.set(f.reason, (out.get(f.reason) ?? 0) + f.count);
-      }
-    } else if (step === "successful-delivery") {
-      out.set(undefined, truth.deliverySummary(sourceId, destinationId, fromMs, toMs, now).successes);
-    } else if (step === "successfully-received") {
-      out.set(undefined, truth.eventVolume(sourceId, fromMs, toMs, now));
-    } else out.set(undefined, 0);
-    return out;
+  const counters: Record<DeliveryOverviewStep, Counter> = {
+    "successfully-received": (from, to) => new Map([[undefined, truth.received(sourceId, from, to, now)]]),
+    "failed-on-ingest": (from, to) => sumByReason(truth.ingestFailedByReason(sourceId, from, to, now)),
+    "filtered-at-source": (from, to) => sumByReason(truth.filteredAtSourceByReason(sourceId, from, to, now)),
+    "filtered-at-destination": (from, to) =>
+      sumByReason(truth.filteredAtDestinationByReason(sourceId, destinationId, from, to, now)),
+    "failed-delivery": (from, to) => sumByReason(truth.failedByReason(sourceId, destinationId, from, to, now)),
+    "successful-delivery": (from, to) =>
+      new Map([[undefined, truth.deliverySummary(sourceId, destinationId, from, to, now).successes]]),
   };
-  return counter;
+  return counters[step];
 }
 
 export function deliveryOverview(step: DeliveryOverviewStep): Handler {

@@ -1,4 +1,5 @@
 export { DELIVERY_OVERVIEW_STEPS, type DeliveryOverviewStep } from "./delivery-overview.js";
+export type { ReasonCount } from "./draws.js";
 export { SEGMENT_FAULTS, type SegmentFault } from "./fault-bodies.js";
 export {
   type CatalogRef,
@@ -15,6 +16,12 @@ export {
 } from "./fixture.js";
 export { GRANULARITY_MS, type Granularity, RANGE_LIMITS } from "./limits.js";
 export { decodeCursor, encodeCursor } from "./pagination.js";
+export {
+  FILTERED_AT_DESTINATION,
+  FILTERED_AT_SOURCE,
+  INGEST_FAILED,
+  type ReasonStepModel,
+} from "./pipeline.js";
 export { type ParsedQuery, parseQuery } from "./query.js";
 export type { ApiVersion, SegmentRoute } from "./routing.js";
 export {

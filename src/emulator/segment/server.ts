@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../faults.js";
 import { listen, sendJson, sleep } from "../http.js";
 import type { DeliveryOverviewStep } from "./delivery-overview.js";
+import type { ReasonCount } from "./draws.js";
 import { ApiError, validationError } from "./errors.js";
 import { BODY_FAULTS, type SegmentFault } from "./fault-bodies.js";
 import { type DeliveryOverviewAccess, type DestinationHealth, demoFixture, type WorkspaceFixture } from "./fixture.js";
@@ -120,6 +121,7 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       if (path === "/_emulator/requests") sendJson(res, 200, { data: { requests } });
       else if (path === "/_emulator/truth/delivery") sendJson(res, 200, { data: truthDelivery(rawQuery) });
       else if (path === "/_emulator/truth/failed-delivery") sendJson(res, 200, { data: truthFailed(rawQuery) });
+      else if (path.startsWith("/_emulator/truth/")) sendJson(res, 200, { data: truthPipeline(path, rawQuery) });
       else sendJson(res, 404, new ApiError(404, "NotFound", "Unknown emulator route").body());
     } catch (err) {
       if (err instanceof ApiError) sendJson(res, err.status, err.body());
@@ -153,6 +155,38 @@ export async function startSegmentEmulator(options: SegmentEmulatorOptions = {})
       failed: truth
         .failedByReason(sourceId, destinationId, start, end, now())
         .map((f) => ({ time: isoSeconds(f.minuteMs), reason: f.reason, count: f.count })),
+    };
+  }
+
+  /**
+   * Per (minute, reason) counts of one of the first pipeline steps, as the truth has them:
+   * `/_emulator/truth/<failed-on-ingest|filtered-at-source|filtered-at-destination>`.
+   */
+  function truthPipeline(path: string, rawQuery: string) {
+    const step = path.slice("/_emulator/truth/".length);
+    const q = parseQuery(rawQuery);
+    const sourceId = q.scalar("sourceId") ?? "";
+    const destinationId = q.scalar("destinationConfigId") ?? "";
+    const read: Record<string, (start: number, end: number, at: number) => ReasonCount[]> = {
+      "failed-on-ingest": (start, end, at) => truth.ingestFailedByReason(sourceId, start, end, at),
+      "filtered-at-source": (start, end, at) => truth.filteredAtSourceByReason(sourceId, start, end, at),
+      "filtered-at-destination": (start, end, at) =>
+        truth.filteredAtDestinationByReason(sourceId, destinationId, start, end, at),
+    };
+    const counts = Object.hasOwn(read, step) ? read[step] : undefined;
+    if (!counts) throw new ApiError(404, "NotFound", "Unknown emulator route");
+    if (!truth.source(sourceId)) throw new ApiError(404, "NotFound", "No such source");
+    if (step === "filtered-at-destination" && truth.destination(destinationId)?.sourceId !== sourceId) {
+      throw new ApiError(404, "NotFound", "No such connection");
+    }
+    const start = parseTime("startTime", q.scalar("startTime"));
+    const end = parseTime("endTime", q.scalar("endTime"));
+    return {
+      counts: counts(start, end, now()).map((f) => ({
+        time: isoSeconds(f.minuteMs),
+        reason: f.reason,
+        count: f.count,
+      })),
     };
   }
 

@@ -1,10 +1,20 @@
 // Ground truth of the emulated workspace: a pure, deterministic model of delivery metrics, event
-// volume and usage, from the fixture seed, the ids and the times involved. It is a *model*, not a
-// reconstruction of Segment's pipeline: it only has to behave like the real thing where a client
-// can tell (late retries, data that appears once a minute has ended, latencies per minute).
+// volume, the first Delivery Overview steps (pipeline.ts) and usage, from the fixture seed, the ids
+// and the times involved. It is a *model*, not a reconstruction of Segment's pipeline: it only has to
+// behave like the real thing where a client can tell (late retries, data that appears once a minute
+// has ended, latencies per minute).
 import { mulberry32 } from "../faults.js";
+import { pushVisible, type ReasonCount, splitReasons, visibilityDelays, type WeightedReason } from "./draws.js";
 import type { DestinationHealth, FixtureDestination, FixtureSource, WorkspaceFixture } from "./fixture.js";
 import { hashString, mix, unit } from "./hash.js";
+import {
+  countsByReason,
+  destinationMinute,
+  FILTERED_AT_DESTINATION,
+  FILTERED_AT_SOURCE,
+  INGEST_FAILED,
+  sourceMinute,
+} from "./pipeline.js";
 import { computeDailyUsage, type DailyUsage } from "./usage.js";
 
 export const MINUTE_MS = 60_000;
@@ -30,13 +40,8 @@ export interface EventKind {
   eventType: string;
 }
 
-/** Failed deliveries of one connection in one minute for one discard reason. */
-export interface FailedCount {
-  minuteMs: number;
-  /** As Segment spells it; `ETIMEDOUT` and `etimedout` are distinct codes on the wire. */
-  reason: string;
-  count: number;
-}
+/** Failed deliveries of one connection in one minute for one discard reason (as Segment spells it). */
+export type FailedCount = ReasonCount;
 
 /** Failed-delivery codes of the Delivery Overview's discard table (reference §3.G). */
 export const DISCARD_REASONS = [
@@ -62,7 +67,7 @@ export const DISCARD_REASONS = [
  * A connection's reasons, by weight: a main reason of its own, the timeout in both letter cases (the
  * same code from two integrations, which the mapping must sum), and two rarer ones.
  */
-function reasonPool(key: number): Array<{ reason: string; weight: number }> {
+function reasonPool(key: number): WeightedReason[] {
   const pick = (salt: number) => DISCARD_REASONS[Math.floor(unit(mix(key, salt)) * DISCARD_REASONS.length)] as string;
   const picks = [...new Set([pick(0xd15c), pick(0xd15d), pick(0xd15e)])];
   return [
@@ -73,35 +78,6 @@ function reasonPool(key: number): Array<{ reason: string; weight: number }> {
   ];
 }
 
-function weighted<T extends { weight: number }>(items: readonly T[], rng: () => number): number {
-  const total = items.reduce((n, i) => n + i.weight, 0);
-  let u = rng() * total;
-  for (const [index, item] of items.entries()) {
-    u -= item.weight;
-    if (u < 0) return index;
-  }
-  return items.length - 1;
-}
-
-/** Splits `discarded` over 1–3 reasons of the pool (several in some minutes); counts sum to it exactly. */
-function splitReasons(
-  pool: ReadonlyArray<{ reason: string; weight: number }>,
-  rng: () => number,
-  discarded: number,
-): Map<string, number> {
-  const u = rng();
-  const wanted = Math.min(discarded, u < 0.5 ? 1 : u < 0.8 ? 2 : 3);
-  const left = [...pool];
-  const chosen: Array<{ reason: string; weight: number }> = [];
-  while (chosen.length < wanted && left.length > 0) chosen.push(...left.splice(weighted(left, rng), 1));
-  const counts = new Map(chosen.map((c) => [c.reason, 1])); // every chosen reason occurs
-  for (let n = chosen.length; n < discarded; n++) {
-    const reason = (chosen[weighted(chosen, rng)] as { reason: string }).reason;
-    counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  }
-  return counts;
-}
-
 /**
  * When each of a minute's discards becomes visible, as a delay after the minute's end: most at once
  * (a non-retryable error on the first attempt), some only after retries (an event retried on a 5xx
@@ -110,16 +86,7 @@ function splitReasons(
  * and re-reads of recent buckets find late failures to overwrite with.
  */
 function discardDelays(key: number, minute: number, discarded: number, failing: boolean, maxDelay: number): number[] {
-  const rng = mulberry32(mix(key ^ 0x1a7e0d15, minute));
-  const late = failing ? 0.3 : 0.15;
-  const delays: number[] = [];
-  for (let j = 0; j < discarded; j++) {
-    if (rng() < late) {
-      const u = rng();
-      delays.push(Math.max(1, Math.ceil(u * u * maxDelay)));
-    } else delays.push(0);
-  }
-  return delays;
+  return visibilityDelays(key ^ 0x1a7e0d15, minute, discarded, failing ? 0.3 : 0.15, maxDelay);
 }
 
 export interface TruthOptions {
@@ -334,20 +301,80 @@ export class SegmentTruth {
       const failing = this.healthAt(destinationId, m) === "failing";
       const discarded = drawMinute(mulberry32(mix(key, i)), scale, failing)?.discarded ?? 0;
       if (discarded === 0) continue;
-      // Discard j is the j-th of the reasons laid end to end; it counts once it is visible.
-      const delays = discardDelays(key, i, discarded, failing, this.maxRetryDelayMs);
-      let j = 0;
-      for (const [reason, count] of splitReasons(pool, mulberry32(mix(key ^ 0x0fa11ed, i)), discarded)) {
-        let visible = 0;
-        for (const last = j + count; j < last; j++) if (m + MINUTE_MS + (delays[j] ?? 0) <= atMs) visible++;
-        if (visible > 0) out.push({ minuteMs: m, reason, count: visible });
-      }
+      const split = splitReasons(pool, mulberry32(mix(key ^ 0x0fa11ed, i)), discarded);
+      pushVisible(out, m, split, discardDelays(key, i, discarded, failing, this.maxRetryDelayMs), atMs, MINUTE_MS);
     }
     return out;
   }
 
   private connectionKey(sourceId: string, destinationId: string): number {
     return hashString(destinationId, hashString(sourceId, mix(this.fixture.seed, 1)));
+  }
+
+  // The first pipeline steps (model and how they relate: pipeline.ts). Reasons are as Segment spells
+  // them; each accessor counts a minute once it has ended, and a late unit once it is visible at atMs.
+
+  /** Delivery Overview `successfully-received`: the source's event volume, by definition of the model. */
+  received(sourceId: string, startMs: number, endMs: number, atMs: number): number {
+    return this.eventVolume(sourceId, startMs, endMs, atMs);
+  }
+
+  /** Events of one source that failed on ingest (not part of received), per minute and reason. */
+  ingestFailedByReason(sourceId: string, startMs: number, endMs: number, atMs: number): ReasonCount[] {
+    const key = this.sourceKey(sourceId);
+    return countsByReason(
+      INGEST_FAILED,
+      key,
+      { startMs, endMs, atMs, maxDelayMs: this.maxRetryDelayMs },
+      (i) => sourceMinute(key, i, this.receivedInMinute(sourceId, i)).ingestFailed,
+    );
+  }
+
+  /** Received events of one source filtered at the source, per minute and reason. */
+  filteredAtSourceByReason(sourceId: string, startMs: number, endMs: number, atMs: number): ReasonCount[] {
+    const key = this.sourceKey(sourceId);
+    return countsByReason(
+      FILTERED_AT_SOURCE,
+      key,
+      { startMs, endMs, atMs, maxDelayMs: this.maxRetryDelayMs },
+      (i) => sourceMinute(key, i, this.receivedInMinute(sourceId, i)).filteredAtSource,
+    );
+  }
+
+  /** Events of one connection filtered at the destination, per minute and reason; none when disabled. */
+  filteredAtDestinationByReason(
+    sourceId: string,
+    destinationId: string,
+    startMs: number,
+    endMs: number,
+    atMs: number,
+  ): ReasonCount[] {
+    const dest = this.destination(destinationId);
+    if (!dest || dest.sourceId !== sourceId) throw new Error(`no connection ${sourceId} -> ${destinationId}`);
+    if (!dest.enabled) return [];
+    const sourceKey = this.sourceKey(sourceId);
+    const key = hashString(destinationId, hashString(sourceId, mix(this.fixture.seed, 5)));
+    return countsByReason(
+      FILTERED_AT_DESTINATION,
+      key,
+      { startMs, endMs, atMs, maxDelayMs: this.maxRetryDelayMs },
+      (i) => {
+        const received = this.receivedInMinute(sourceId, i);
+        return destinationMinute(key, i, received - sourceMinute(sourceKey, i, received).filteredAtSource);
+      },
+    );
+  }
+
+  private sourceKey(sourceId: string): number {
+    if (!this.source(sourceId)) throw new Error(`unknown source ${sourceId}`);
+    return hashString(sourceId, mix(this.fixture.seed, 4));
+  }
+
+  /** Events received by a source in epoch minute `minute` (complete once the minute has ended). */
+  private receivedInMinute(sourceId: string, minute: number): number {
+    let n = 0;
+    for (const kind of this.kindsOf(sourceId)) n += minuteVolume(kind, minute);
+    return n;
   }
 
   /** The 3–5 (eventName, eventType) pairs a source sends, in a fixed order. */
