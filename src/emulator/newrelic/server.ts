@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { FaultInjector } from "../faults.js";
-import { htmlErrorPage, listen, readBody, sendJson, sendText, sleep } from "../http.js";
+import { header, htmlErrorPage, listenAsync, readBody, sendJson, sendText } from "../http.js";
+import { answerLogged, inspection, logEntry, withFault } from "../intake-flow.js";
 import { parseMetricPayload } from "./payload.js";
 import { NewRelicStore } from "./store.js";
 import type { NewRelicEmulator, NewRelicEmulatorOptions, NewRelicFault, NewRelicRequestLog } from "./types.js";
@@ -23,11 +24,6 @@ interface Reply {
   /** Logged as the request's error. */
   error?: string;
 }
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
 
 const refuse = (status: number, error: string, headers?: Record<string, string>): Reply => ({
   status,
@@ -58,7 +54,6 @@ function faultReply(fault: NewRelicFault, retryAfterSeconds: number): Reply | un
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
   if (reply.html !== undefined) sendText(res, reply.status, reply.html, "text/html", reply.headers);
   else sendJson(res, reply.status, reply.json ?? {}, reply.headers);
 }
@@ -67,6 +62,8 @@ export async function startNewRelicEmulator(options: NewRelicEmulatorOptions = {
   const keys = new Set(options.licenseKeys ?? [DEFAULT_NEW_RELIC_LICENSE_KEY]);
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const maxDecodedBytes = options.maxDecodedBytes ?? 64 * 1024 * 1024;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const slowMs = options.slowMs ?? 3000;
   let now = options.now ?? Date.now;
   const store = new NewRelicStore();
   const requests: NewRelicRequestLog[] = [];
@@ -125,49 +122,28 @@ export async function startNewRelicEmulator(options: NewRelicEmulatorOptions = {
     if (url.pathname !== METRIC_PATH) return refuse(404, "not found");
     if (req.method !== "POST") return refuse(405, "method not allowed");
     if (!keyAccepted(req, url)) return refuse(403, "invalid license key");
-    const fault = faults.next("metric");
-    if (fault) log.fault = fault;
-    if (fault === "reset") return undefined;
-    if (fault === "slow") await sleep(options.slowMs ?? 3000);
-    const injected = fault && faultReply(fault, options.retryAfterSeconds ?? 1);
-    if (injected) return injected;
-    const reply = ingest(req, body, log);
-    return fault === "reset-after-store" ? undefined : reply;
-  }
-
-  function inspection(req: IncomingMessage, res: ServerResponse, path: string): void {
-    if (req.method === "GET" && path === "/_emulator/points") sendJson(res, 200, store.points());
-    else if (req.method === "GET" && path === "/_emulator/sums") sendJson(res, 200, store.countSums());
-    else if (req.method === "GET" && path === "/_emulator/dropped") sendJson(res, 200, store.dropped);
-    else if (req.method === "GET" && path === "/_emulator/requests") sendJson(res, 200, requests);
-    else if (req.method === "POST" && path === "/_emulator/reset") {
-      reset();
-      sendJson(res, 200, { reset: true });
-    } else sendJson(res, 404, { error: "not found" });
+    const play = { reply: (f: NewRelicFault) => faultReply(f, retryAfterSeconds), slowMs };
+    return withFault(faults, "metric", log, play, () => ingest(req, body, log));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator");
     const body = await readBody(req);
-    if (url.pathname.startsWith("/_emulator/")) return inspection(req, res, url.pathname);
+    if (url.pathname.startsWith("/_emulator/")) {
+      const lists = {
+        points: () => store.points(),
+        sums: () => store.countSums(),
+        dropped: () => store.dropped,
+        requests: () => requests,
+      };
+      return inspection(req, res, url.pathname, lists, reset);
+    }
     // The key is never logged: only a 403 shows it was missing or wrong.
-    const log: NewRelicRequestLog = {
-      at: Date.now(),
-      method: req.method ?? "GET",
-      path: url.pathname,
-      status: 0,
-      wireBytes: body.length,
-    };
-    const encoding = header(req, "content-encoding");
-    if (encoding !== undefined) log.contentEncoding = encoding;
-    const agent = header(req, "user-agent");
-    if (agent !== undefined) log.userAgent = agent;
-    requests.push(log);
-    const reply = await answer(req, url, body, log);
-    if (reply === undefined) return void req.socket.destroy(); // status stays 0: no answer was sent
-    log.status = reply.status;
-    if (reply.error !== undefined) log.error = reply.error;
-    send(res, reply);
+    const log = logEntry<NewRelicRequestLog>(req, url.pathname, body, {
+      contentEncoding: "content-encoding",
+      userAgent: "user-agent",
+    });
+    await answerLogged(req, res, log, requests, () => answer(req, url, body, log), send);
   }
 
   function reset(): void {
@@ -177,14 +153,13 @@ export async function startNewRelicEmulator(options: NewRelicEmulatorOptions = {
     faults.served.clear();
   }
 
-  const listening = await listen(
-    (req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        if (res.headersSent || res.destroyed) return void res.destroy();
-        sendJson(res, 500, { error: `emulator error: ${(err as Error).message}` });
-      });
+  const listening = await listenAsync(
+    handle,
+    (res, err) => sendJson(res, 500, { error: `emulator error: ${err.message}` }),
+    {
+      host: options.host,
+      port: options.port,
     },
-    { host: options.host, port: options.port },
   );
 
   return {

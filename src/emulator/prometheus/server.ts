@@ -6,7 +6,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeWriteRequestRaw, type ProtoTimeSeries } from "../../sinks/prometheus/wire.js";
 import { FaultInjector } from "../faults.js";
-import { htmlErrorPage, listen, readBody, sendJson, sendText, sleep } from "../http.js";
+import { header, htmlErrorPage, listenAsync, readBody, sendText } from "../http.js";
+import { answerLogged, inspection, logEntry, withFault } from "../intake-flow.js";
 import { Head, type IncomingSeries } from "./head.js";
 import { receivedLabels, seriesKey } from "./labels.js";
 import type {
@@ -21,19 +22,16 @@ export const WRITE_PATH = "/api/v1/write";
 
 interface Reply {
   status: number;
+  error?: string;
   /** Go's http.Error body: the message and a newline, as text/plain. */
   text?: string;
   html?: string;
   headers?: Record<string, string>;
 }
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-};
-
 const goError = (status: number, message: string, headers: Record<string, string> = {}): Reply => ({
   status,
+  error: message,
   text: `${message}\n`,
   headers: { "x-content-type-options": "nosniff", ...headers },
 });
@@ -48,13 +46,12 @@ function authorized(auth: RemoteWriteAuth | undefined, value: string | undefined
 function faultReply(fault: PrometheusFault, retryAfterSeconds: number): Reply | undefined {
   if (fault === "429") return goError(429, "too many requests", { "retry-after": String(retryAfterSeconds) });
   if (fault === "500") return goError(500, "internal server error");
-  if (fault === "502-html") return { status: 502, html: htmlErrorPage(502) };
+  if (fault === "502-html") return { status: 502, html: htmlErrorPage(502), error: "Bad Gateway" };
   if (fault === "503") return goError(503, "service unavailable");
   return undefined;
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
   if (reply.html !== undefined) sendText(res, reply.status, reply.html, "text/html", reply.headers);
   else if (reply.text !== undefined) sendText(res, reply.status, reply.text, undefined, reply.headers);
   else {
@@ -94,6 +91,8 @@ export async function startPrometheusEmulator(options: PrometheusEmulatorOptions
     futureToleranceMs: options.futureToleranceMs === undefined ? 600_000 : options.futureToleranceMs,
   });
   const maxDecodedBytes = options.maxDecodedBytes ?? 32 * 1024 * 1024;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const slowMs = options.slowMs ?? 3000;
   const requests: PrometheusRequestLog[] = [];
   const faults = new FaultInjector<PrometheusFault>();
 
@@ -113,44 +112,20 @@ export async function startPrometheusEmulator(options: PrometheusEmulatorOptions
     return { status: 204 };
   }
 
-  function inspection(req: IncomingMessage, res: ServerResponse, path: string): void {
-    if (req.method === "GET" && path === "/_emulator/series") sendJson(res, 200, head.all());
-    else if (req.method === "GET" && path === "/_emulator/requests") sendJson(res, 200, requests);
-    else if (req.method === "POST" && path === "/_emulator/reset") {
-      reset();
-      sendJson(res, 200, { reset: true });
-    } else sendJson(res, 404, { error: "not found" });
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://emulator").pathname;
     const body = await readBody(req);
-    if (path.startsWith("/_emulator/")) return inspection(req, res, path);
+    if (path.startsWith("/_emulator/"))
+      return inspection(req, res, path, { series: () => head.all(), requests: () => requests }, reset);
     // Credentials are never logged; only the status shows they were missing or wrong.
-    const log: PrometheusRequestLog = {
-      at: Date.now(),
-      method: req.method ?? "GET",
-      path,
-      status: 0,
-      wireBytes: body.length,
-    };
-    const fields = {
+    const log = logEntry<PrometheusRequestLog>(req, path, body, {
       contentEncoding: "content-encoding",
       contentType: "content-type",
       remoteWriteVersion: "x-prometheus-remote-write-version",
       userAgent: "user-agent",
       tenant: "x-scope-orgid",
-    } as const;
-    for (const [key, name] of Object.entries(fields) as Array<[keyof typeof fields, string]>) {
-      const value = header(req, name);
-      if (value !== undefined) log[key] = value;
-    }
-    requests.push(log);
-    const reply = await answer(req, path, body, log);
-    if (reply === undefined) return void req.socket.destroy(); // status stays 0: no answer was sent
-    log.status = reply.status;
-    if (reply.status >= 400) log.error = (reply.text ?? "").trim() || `HTTP ${reply.status}`;
-    send(res, reply);
+    });
+    await answerLogged(req, res, log, requests, () => answer(req, path, body, log), send);
   }
 
   /** The reply, or undefined when the connection is to be reset instead. */
@@ -167,14 +142,8 @@ export async function startPrometheusEmulator(options: PrometheusEmulatorOptions
         options.auth && "username" in options.auth ? { "www-authenticate": 'Basic realm="remote write"' } : {};
       return goError(401, "Unauthorized", challenge);
     }
-    const fault = faults.next("write");
-    if (fault) log.fault = fault;
-    if (fault === "reset") return undefined;
-    if (fault === "slow") await sleep(options.slowMs ?? 3000);
-    const injected = fault && faultReply(fault, options.retryAfterSeconds ?? 1);
-    if (injected) return injected;
-    const reply = unsupportedMedia(log) ?? write(body, log);
-    return fault === "reset-after-store" ? undefined : reply;
+    const play = { reply: (f: PrometheusFault) => faultReply(f, retryAfterSeconds), slowMs };
+    return withFault(faults, "write", log, play, () => unsupportedMedia(log) ?? write(body, log));
   }
 
   function reset(): void {
@@ -184,15 +153,10 @@ export async function startPrometheusEmulator(options: PrometheusEmulatorOptions
     faults.served.clear();
   }
 
-  const listening = await listen(
-    (req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        if (res.headersSent || res.destroyed) return void res.destroy();
-        sendText(res, 500, `emulator error: ${(err as Error).message}\n`);
-      });
-    },
-    { host: options.host, port: options.port },
-  );
+  const listening = await listenAsync(handle, (res, err) => sendText(res, 500, `emulator error: ${err.message}\n`), {
+    host: options.host,
+    port: options.port,
+  });
 
   return {
     url: listening.url,
