@@ -103,6 +103,17 @@ async function stopChild(child: ChildProcess): Promise<void> {
  */
 export async function startPrometheus(): Promise<RealPrometheus> {
   const binary = required("prometheus");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary);
+    } catch (error) {
+      // Another process may take the free port between our probe and Prometheus' bind.
+      if (attempt === 3 || !String(error).includes("address already in use")) throw error;
+    }
+  }
+}
+
+async function startOnce(binary: string): Promise<RealPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), "sde-prometheus-"));
   const config = join(dir, "prometheus.yml");
   await writeFile(config, "global:\n  scrape_interval: 1h\n  evaluation_interval: 1h\n");
