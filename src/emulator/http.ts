@@ -89,3 +89,26 @@ export async function listen(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A request header's first value (node lower-cases incoming names: pass `name` in lower case). */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * listen() for an async handler: an error it throws becomes a 500 from `onError` (or a destroyed
+ * socket once the answer has started), never an unhandled rejection.
+ */
+export function listenAsync(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onError: (res: ServerResponse, err: Error) => void,
+  options: { host?: string; port?: number } = {},
+): Promise<Listening> {
+  return listen((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      onError(res, err as Error);
+    });
+  }, options);
+}
