@@ -26,6 +26,10 @@ export function addAssetOptions(cmd: Command): Command {
     .option("--max-p95 <duration>", "maximum p95 time to success per connection (default 60s)")
     .option("--bucket <duration>", "the export's bucket length (default 5m): monitors wait for a bucket to arrive")
     .option("--delay <duration>", "the export's --delay (default 2m)")
+    .option(
+      "--historical",
+      "as for export: Historical Metrics Ingestion is on for the prefix, so a --bucket/--delay past Datadog's 1h window is fine",
+    )
     .option("--events-group-by <list>", "event volume is split by event_name and/or event_type: show it per event")
     .option("--config <file>", "YAML or JSON config file: datadog, metricPrefix, tags, check and export sections")
     .option("--datadog-url <url>", "Datadog API base URL; overrides DD_SITE (env DD_API_URL)")

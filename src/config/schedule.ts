@@ -34,7 +34,12 @@ export function resolveHistorical(inputs: Inputs<ExportFlags>): boolean {
   return inputs.flags.historical === true || inputs.file.export?.historical === true;
 }
 
-export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
+/**
+ * Bucket, delay and --historical, with the check that a bucket's first read still lands inside
+ * Datadog's window. `dashboard` and `monitors` need only these (their definitions do not depend on
+ * the re-read ages, and they take no --reread); `export` adds the re-reads below.
+ */
+export function resolveBucketAndDelay(inputs: Inputs<ExportFlags>): Omit<Schedule, "rereadMs"> {
   const { flags, env, file } = inputs;
   const historical = resolveHistorical(inputs);
   const bucketMs = resolveBucket(inputs);
@@ -44,6 +49,18 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
     fromFile(inputs, "export.delay", file.export?.delay),
   ) ?? { value: DEFAULT_DELAY, from: "--delay" };
   const delayMs = parseDuration(delayRaw.value, delayRaw.from);
+  // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
+  if (!historical && delayMs + bucketMs > DATADOG_MAX_AGE_MS - AGE_MARGIN_MS) {
+    throw new UsageError(
+      `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); shorten them, or enable historical ingestion and pass --historical`,
+    );
+  }
+  return { bucketMs, delayMs, historical };
+}
+
+export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
+  const { flags, env, file } = inputs;
+  const { bucketMs, delayMs, historical } = resolveBucketAndDelay(inputs);
   const fileReread = file.export?.reread;
   const rereadRaw = pick(
     fromFlag(flags.reread, "--reread"),
@@ -54,13 +71,7 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>): Schedule {
   // simply covered by that read, so it is accepted and leaves no stage of its own.
   const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
   if (!historical) {
-    // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
     const limit = DATADOG_MAX_AGE_MS - AGE_MARGIN_MS;
-    if (delayMs + bucketMs > limit) {
-      throw new UsageError(
-        `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, past Datadog's 1h window (${formatDuration(AGE_MARGIN_MS)} margin); shorten them, or enable historical ingestion and pass --historical`,
-      );
-    }
     const tooOld = rereadMs.find((age) => age + bucketMs > limit);
     if (tooOld !== undefined) {
       throw new UsageError(
