@@ -52,6 +52,7 @@ export function assetOptionsOf(config: AssetConfig): AssetOptions {
     tags: config.tags,
     minSuccessRate: config.minSuccessRate,
     maxP95Ms: config.maxP95Ms,
+    minDeliveries: config.minDeliveries,
     bucketMs: config.bucketMs,
     delayMs: config.delayMs,
     eventsGroupBy: config.eventsGroupBy,

@@ -3,7 +3,7 @@
 // written to dashboard.json by --out, and sent through the client after ObjectSerializer.deserialize.
 // Layout follows how a person reads Segment's Event Delivery view: what it is, the key numbers,
 // why events failed, how it trends, then volume, usage and the exporter's own health.
-import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_URL, round } from "./common.js";
+import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_SECTION, round } from "./common.js";
 import { type SeriesNames, seriesNames } from "./series.js";
 
 export type Json = { [key: string]: unknown };
@@ -154,7 +154,7 @@ function about(s: SeriesNames, prefix: string): Json {
       `- **Failures by reason** (\`${s.failed}\`, tag \`reason\`): Segment's Delivery Overview, the *Error Details* table.`,
       `- **Event volume** (\`${s.eventsVolume}\`), **usage** (\`${s.mtu}\`, \`${s.apiCalls}\`, month to date), and the exporter's own health (\`${prefix}.exporter.*\`).`,
       "",
-      `Filter with the template variables above. Setup, series and alerts: [README](${README_URL}#dashboards-and-monitors). ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
+      `Filter with the template variables above; lines are per connection (source → destination, told apart by \`destination_id\` when names repeat). Setup, series and alerts: ${README_SECTION}, and \`segment-datadog-exporter dashboard --help\`. ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
     ].join("\n"),
   );
 }

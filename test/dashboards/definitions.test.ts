@@ -114,7 +114,7 @@ describe("dashboard and monitor definitions", () => {
       expect(String(m.message)).toContain("@slack-segment-alerts @pagerduty-data");
     }
     expect(monitors[0]?.query).toMatch(/ < 0\.999$/);
-    expect(monitors[1]?.query).toMatch(/ > 30000$/);
+    expect(monitors[1]?.query).toMatch(/, 30000\) >= 3$/);
     // Delivery monitors wait for bucket + delay before reading a bucket.
     expect(monitors[0]?.options).toMatchObject({ evaluation_delay: 420, notify_no_data: false });
     expect(monitors[2]?.options).toMatchObject({ notify_no_data: true });

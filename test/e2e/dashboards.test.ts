@@ -106,11 +106,11 @@ describe("monitors", () => {
     // The update carried the whole options object: PUT replaces it (reference §5.6).
     const put = emulators.datadog.assetWrites.find((w) => w.method === "PUT");
     expect(put?.body).toMatchObject({
-      query: expect.stringMatching(/ > 30000$/),
-      options: { thresholds: { critical: 30000 }, evaluation_delay: 420, require_full_window: false },
+      query: expect.stringMatching(/, 30000\) >= 3$/),
+      options: { thresholds: { critical: 3 }, evaluation_delay: 420, require_full_window: false },
     });
     const p95 = emulators.datadog.monitors.get(Number(created[1]?.id));
-    expect(p95).toMatchObject({ options: { thresholds: { critical: 30000 }, evaluation_delay: 420 } });
+    expect(p95).toMatchObject({ options: { thresholds: { critical: 3 }, evaluation_delay: 420 } });
     expect(String(p95?.message)).toMatch(/@slack-segment$/);
     expect(p95?.tags).toContain("managed_by:segment-datadog-exporter");
   });
