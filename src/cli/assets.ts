@@ -1,6 +1,6 @@
 // What `dashboard` and `monitors` share: their flags, the offline outputs (--dry-run, --out) and
 // the summary of a real run (text, or one JSON document with --json).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import type { AssetConfig } from "../config/settings.js";
@@ -57,6 +57,18 @@ export function assetOptionsOf(config: AssetConfig): AssetOptions {
     delayMs: config.delayMs,
     eventsGroupBy: config.eventsGroupBy,
     notify: config.notify,
+  };
+}
+
+/** What `--out DIR` holds now at a relative path, so unchanged files can be written back unchanged. */
+export function previousFiles(dir: string | undefined): (path: string) => string | undefined {
+  return (path) => {
+    if (dir === undefined) return undefined;
+    try {
+      return readFileSync(join(dir, path), "utf8");
+    } catch {
+      return undefined; // absent (the usual case) or unreadable: written afresh, and a write error says why
+    }
   };
 }
 

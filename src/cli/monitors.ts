@@ -2,7 +2,14 @@
 import type { Command } from "commander";
 import type { AssetFlags } from "../config/settings.js";
 import { PartialFailureError } from "../errors.js";
-import { addAssetOptions, assetOptionsOf, printApplied, withDatadogAssets, writeOffline } from "./assets.js";
+import {
+  addAssetOptions,
+  assetOptionsOf,
+  previousFiles,
+  printApplied,
+  withDatadogAssets,
+  writeOffline,
+} from "./assets.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -33,11 +40,11 @@ Examples:
     const { monitorAssets } = await import("../dashboards/assets.js");
     const { buildMonitors } = await import("../dashboards/monitors.js");
     const options = assetOptionsOf(config);
-    const monitors = buildMonitors(options);
     const day = new Date().toISOString().slice(0, 10);
-    if (writeOffline(config, monitors, () => monitorAssets(options, day)) || !config.datadog) return;
+    const offline = () => monitorAssets(options, day, previousFiles(config.out));
+    if (writeOffline(config, buildMonitors(options), offline) || !config.datadog) return;
     await withDatadogAssets({ ...config, datadog: config.datadog }, "the monitors were", async (assets) => {
-      const { applied, failed } = await assets.applyMonitors(monitors);
+      const { applied, failed } = await assets.applyMonitors(buildMonitors(options));
       printApplied(config, "monitors", applied);
       if (failed.length > 0)
         throw new PartialFailureError(`${failed.length} monitor(s) not saved; first: ${failed[0]}; run again`);

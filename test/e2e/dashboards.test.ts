@@ -206,4 +206,27 @@ describe("--out", () => {
     }
     expect(emulators.datadog.requests).toEqual([]);
   });
+
+  it("twice gives identical bytes, even on a later day: the files carry no run-dependent field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-out-"));
+    const snapshot = () =>
+      new Map(
+        ["dashboard.json", ...readdirSync(join(dir, "monitors")).map((f) => join("monitors", f))].map((f) => [
+          f,
+          readFileSync(join(dir, f), "utf8"),
+        ]),
+      );
+    for (const command of ["dashboard", "monitors"])
+      expect((await runCli([command, "--out", dir], cleanEnv())).code).toBe(0);
+    // As if the first run had been on an earlier day (a run of today changes no date by itself).
+    for (const f of readdirSync(join(dir, "monitors"))) {
+      const path = join(dir, "monitors", f);
+      writeFileSync(path, readFileSync(path, "utf8").replace(/"20\d\d-\d\d-\d\d"/g, '"2025-12-24"'));
+    }
+    const first = snapshot();
+    expect([...first.values()].filter((c) => c.includes('"created_at": "2025-12-24"'))).toHaveLength(5);
+    for (const command of ["dashboard", "monitors"])
+      expect((await runCli([command, "--out", dir], cleanEnv())).code).toBe(0);
+    expect(snapshot()).toEqual(first);
+  });
 });
