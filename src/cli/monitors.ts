@@ -39,12 +39,15 @@ Examples:
     const config = resolveAssets(flags, process.env);
     const { monitorAssets } = await import("../dashboards/assets.js");
     const { buildMonitors } = await import("../dashboards/monitors.js");
+    const { dashboardSearchPath, dashboardTitle } = await import("../dashboards/common.js");
     const options = assetOptionsOf(config);
     const day = new Date().toISOString().slice(0, 10);
     const offline = () => monitorAssets(options, day, previousFiles(config.out));
     if (writeOffline(config, buildMonitors(options), offline) || !config.datadog) return;
     await withDatadogAssets({ ...config, datadog: config.datadog }, "the monitors were", async (assets) => {
-      const { applied, failed } = await assets.applyMonitors(buildMonitors(options));
+      const title = dashboardTitle(options.prefix);
+      const dashboardUrl = await assets.dashboardLink(title, dashboardSearchPath(options.prefix));
+      const { applied, failed } = await assets.applyMonitors(buildMonitors({ ...options, dashboardUrl }));
       printApplied(config, "monitors", applied);
       if (failed.length > 0)
         throw new PartialFailureError(`${failed.length} monitor(s) not saved; first: ${failed[0]}; run again`);

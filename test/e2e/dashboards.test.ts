@@ -9,7 +9,7 @@ import { dashboardProblems, dashboardQueries } from "../../src/dashboards/valida
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { FAILED_SERIES_SUFFIX } from "../../src/mapping/failures.js";
 import { runExport } from "../../src/run/export.js";
-import { mappedMetrics, PREFIX } from "../helpers/assets.js";
+import { linksIn, mappedMetrics, PREFIX } from "../helpers/assets.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
@@ -113,6 +113,58 @@ describe("monitors", () => {
     expect(p95).toMatchObject({ options: { thresholds: { critical: 3 }, evaluation_delay: 420 } });
     expect(String(p95?.message)).toMatch(/@slack-segment$/);
     expect(p95?.tags).toContain("managed_by:segment-datadog-exporter");
+  });
+});
+
+describe("links in the monitors' messages", () => {
+  const messages = () => [...emulators.datadog.monitors.values()].map((m) => String(m.message));
+
+  it("before the dashboard exists: Datadog's dashboard search on the right site; after: the dashboard itself", async () => {
+    const search = `${emulators.datadog.url}/dashboard/lists?q=Segment%20Event%20Delivery`;
+    expect((await runCli(["monitors"], env())).code).toBe(0);
+    expect(messages()).toHaveLength(5);
+    for (const message of messages()) expect(linksIn(message)).toEqual([search]);
+
+    const board = await runCli(["dashboard", "--json"], env());
+    const { url } = (JSON.parse(board.stdout) as { dashboard: Summary }).dashboard;
+    expect(url).toMatch(/\/dashboard\/[a-z0-9]{3}-[a-z0-9]{3}-[a-z0-9]{3}\/segment-event-delivery$/);
+    const again = await runCli(["monitors", "--json"], env());
+    const actions = (JSON.parse(again.stdout) as { monitors: Summary[] }).monitors.map((m) => m.action);
+    expect(actions).toEqual(Array(5).fill("updated"));
+    for (const message of messages()) expect(linksIn(message)).toEqual([url]);
+    // The dashboard's own note links nowhere.
+    const stored = JSON.stringify([...emulators.datadog.dashboards.values()][0]?.widgets);
+    expect(linksIn(stored)).toEqual([]);
+  });
+});
+
+describe("--historical and --min-deliveries", () => {
+  it("a schedule past Datadog's 1h window asks for --historical, and both commands take it", async () => {
+    for (const command of ["dashboard", "monitors"]) {
+      const refused = await runCli([command, "--dry-run", "--bucket", "1h"], cleanEnv());
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+      expect(refused.stderr).toMatch(/pass --historical\n$/);
+      const ok = await runCli([command, "--dry-run", "--bucket", "1h", "--historical"], cleanEnv());
+      expect([ok.code, ok.stderr]).toEqual([0, ""]);
+      expect(JSON.parse(ok.stdout)).toBeTruthy();
+    }
+  });
+
+  it("--min-deliveries sets the success-rate monitor's minimum; --help documents both flags", async () => {
+    const result = await runCli(["monitors", "--dry-run", "--min-deliveries", "50"], cleanEnv());
+    expect(result.code).toBe(0);
+    const [rate] = JSON.parse(result.stdout) as Array<{ query: string }>;
+    expect(rate?.query).toMatch(/\* is_greater\(.+, 49\) < 0\.99$/);
+    const bad = await runCli(["monitors", "--dry-run", "--min-deliveries", "many"], cleanEnv());
+    expect([bad.code, bad.stdout]).toEqual([2, ""]);
+    expect(bad.stderr).toBe(
+      "segment-datadog-exporter: --min-deliveries: 'many' is not a count; write a whole number, e.g. 1\n",
+    );
+    const help = await runCli(["monitors", "--help"], cleanEnv());
+    expect(help.stdout).toMatch(/--min-deliveries <n>/);
+    expect(help.stdout).toMatch(/--historical/);
+    expect((await runCli(["dashboard", "--help"], cleanEnv())).stdout).toMatch(/--historical/);
   });
 });
 
