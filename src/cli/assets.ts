@@ -1,6 +1,6 @@
 // What `dashboard` and `monitors` share: their flags, the offline outputs (--dry-run, --out) and
 // the summary of a real run (text, or one JSON document with --json).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import type { AssetConfig } from "../config/settings.js";
@@ -26,6 +26,10 @@ export function addAssetOptions(cmd: Command): Command {
     .option("--max-p95 <duration>", "maximum p95 time to success per connection (default 60s)")
     .option("--bucket <duration>", "the export's bucket length (default 5m): monitors wait for a bucket to arrive")
     .option("--delay <duration>", "the export's --delay (default 2m)")
+    .option(
+      "--historical",
+      "as for export: Historical Metrics Ingestion is on for the prefix, so a --bucket/--delay past Datadog's 1h window is fine",
+    )
     .option("--events-group-by <list>", "event volume is split by event_name and/or event_type: show it per event")
     .option("--config <file>", "YAML or JSON config file: datadog, metricPrefix, tags, check and export sections")
     .option("--datadog-url <url>", "Datadog API base URL; overrides DD_SITE (env DD_API_URL)")
@@ -48,10 +52,23 @@ export function assetOptionsOf(config: AssetConfig): AssetOptions {
     tags: config.tags,
     minSuccessRate: config.minSuccessRate,
     maxP95Ms: config.maxP95Ms,
+    minDeliveries: config.minDeliveries,
     bucketMs: config.bucketMs,
     delayMs: config.delayMs,
     eventsGroupBy: config.eventsGroupBy,
     notify: config.notify,
+  };
+}
+
+/** What `--out DIR` holds now at a relative path, so unchanged files can be written back unchanged. */
+export function previousFiles(dir: string | undefined): (path: string) => string | undefined {
+  return (path) => {
+    if (dir === undefined) return undefined;
+    try {
+      return readFileSync(join(dir, path), "utf8");
+    } catch {
+      return undefined; // absent (the usual case) or unreadable: written afresh, and a write error says why
+    }
   };
 }
 

@@ -85,6 +85,8 @@ function buildSchemas() {
       .strictObject({
         window: nonEmpty.optional(),
         minSuccessRate: z.union([z.number(), nonEmpty]).optional(),
+        // Checked by parseCount (config/thresholds.ts), so the flag and the key share one message.
+        minDeliveries: z.union([z.number(), nonEmpty]).optional(),
         maxP95: nonEmpty.optional(),
         minEvents: z.number().int().nonnegative().optional(),
       })

@@ -36,11 +36,11 @@ export function resolveHistorical(inputs: Inputs<ExportFlags>): boolean {
 }
 
 /**
- * The read schedule, checked against the sink's age window: every read whose points the sink would
- * drop as too old is refused here (exit 2), before any request. With a sink that takes each point
- * once, only the last read age sends anything (design §5, Sinks).
+ * Bucket, delay and --historical, with the check that a bucket's first read still lands inside the
+ * sink's window. `dashboard` and `monitors` need only these (their definitions do not depend on the
+ * re-read ages, and they take no --reread); `resolveSchedule` adds the re-reads.
  */
-export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): Schedule {
+export function resolveBucketAndDelay(inputs: Inputs<ExportFlags>, sink: SinkWindow): Omit<Schedule, "rereadMs"> {
   const { flags, env, file } = inputs;
   const historical = resolveHistorical(inputs);
   const bucketMs = resolveBucket(inputs);
@@ -50,6 +50,27 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): 
     fromFile(inputs, "export.delay", file.export?.delay),
   ) ?? { value: DEFAULT_DELAY, from: "--delay" };
   const delayMs = parseDuration(delayRaw.value, delayRaw.from);
+  // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
+  if (delayMs + bucketMs > sink.maxAgeMs - AGE_MARGIN_MS) {
+    throw new UsageError(
+      `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, ${pastWindow(sink)}; shorten them${sink.advice ? `, or ${sink.advice}` : ""}`,
+    );
+  }
+  return { bucketMs, delayMs, historical };
+}
+
+function pastWindow(sink: SinkWindow): string {
+  return `past ${sink.windowLabel} (${formatDuration(AGE_MARGIN_MS)} margin)`;
+}
+
+/**
+ * The read schedule, checked against the sink's age window: every read whose points the sink would
+ * drop as too old is refused here (exit 2), before any request. With a sink that takes each point
+ * once, only the last read age sends anything (design §5, Sinks).
+ */
+export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): Schedule {
+  const { flags, env, file } = inputs;
+  const { bucketMs, delayMs, historical } = resolveBucketAndDelay(inputs, sink);
   const fileReread = file.export?.reread;
   const rereadRaw = pick(
     fromFlag(flags.reread, "--reread"),
@@ -60,28 +81,18 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): 
   // simply covered by that read, so it is accepted and leaves no stage of its own.
   const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
   const once = sink.writeRule === "once";
-  if (Number.isFinite(sink.maxAgeMs)) {
-    // The newest timestamp a read at age A writes is the bucket start: A + bucket old.
-    const limit = sink.maxAgeMs - AGE_MARGIN_MS;
-    const window = `past ${sink.windowLabel} (${formatDuration(AGE_MARGIN_MS)} margin)`;
-    const last = sendingAgeMs({ delayMs, rereadMs });
-    if (once && last + bucketMs > limit) {
-      const from = rereadMs.length > 0 ? rereadRaw.from : delayRaw.from;
-      throw new UsageError(
-        `${from}: ${sink.label} is sent each bucket once, at its last read (${formatDuration(last)} after it ends), when its timestamp is ${formatDuration(last + bucketMs)} old, ${window}; use read ages up to ${formatDuration(Math.max(0, limit - bucketMs))}${sink.advice ? `, or ${sink.advice}` : ""}`,
-      );
-    }
-    if (delayMs + bucketMs > limit) {
-      throw new UsageError(
-        `${delayRaw.from === "--delay" ? "--delay/--bucket" : delayRaw.from}: with --bucket ${formatDuration(bucketMs)} and --delay ${formatDuration(delayMs)} a bucket is ${formatDuration(delayMs + bucketMs)} old when first read, ${window}; shorten them${sink.advice ? `, or ${sink.advice}` : ""}`,
-      );
-    }
-    const tooOld = rereadMs.find((age) => age + bucketMs > limit);
-    if (tooOld !== undefined) {
-      throw new UsageError(
-        `${rereadRaw.from}: a bucket re-read at ${formatDuration(tooOld)} carries a timestamp ${formatDuration(tooOld + bucketMs)} old, ${window}; use ages up to ${formatDuration(limit - bucketMs)}${sink.advice ? `, or ${sink.advice}` : ""}`,
-      );
-    }
+  const limit = sink.maxAgeMs - AGE_MARGIN_MS;
+  const last = sendingAgeMs({ delayMs, rereadMs });
+  if (once && last + bucketMs > limit) {
+    throw new UsageError(
+      `${rereadMs.length > 0 ? rereadRaw.from : "--delay"}: ${sink.label} is sent each bucket once, at its last read (${formatDuration(last)} after it ends), when its timestamp is ${formatDuration(last + bucketMs)} old, ${pastWindow(sink)}; use read ages up to ${formatDuration(Math.max(0, limit - bucketMs))}${sink.advice ? `, or ${sink.advice}` : ""}`,
+    );
+  }
+  const tooOld = rereadMs.find((age) => age + bucketMs > limit);
+  if (tooOld !== undefined) {
+    throw new UsageError(
+      `${rereadRaw.from}: a bucket re-read at ${formatDuration(tooOld)} carries a timestamp ${formatDuration(tooOld + bucketMs)} old, ${pastWindow(sink)}; use ages up to ${formatDuration(limit - bucketMs)}${sink.advice ? `, or ${sink.advice}` : ""}`,
+    );
   }
   if (rereadMs.some((age) => age > 48 * HOUR)) {
     throw new UsageError(`${rereadRaw.from}: re-read ages above 48h are pointless (Segment's retries end after 4h)`);

@@ -19,7 +19,7 @@ import { DEFAULT_EXPORT_MAX_DURATION, DEFAULT_MAX_P95, DEFAULT_MIN_SUCCESS_RATE 
 import type { Env } from "./env.js";
 import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
-import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
+import { resolveBucket, resolveBucketAndDelay, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
 import { resolveSink, resolveSinkWindow, type SinkConfig, sinkSecrets } from "./sink.js";
 import { parseCount, parseRate } from "./thresholds.js";
 import type {
@@ -288,6 +288,28 @@ function thresholdInputs(inputs: Inputs<CommonFlags & { minSuccessRate?: string;
   return { rateRaw, p95Raw };
 }
 
+/**
+ * Below this many deliveries (successes + discarded + expired) in the window, a connection's success
+ * rate says more about a few events than about the connection: one failure out of one is 0 %. 20 is
+ * the smallest count at which a single failure moves the rate by at most 5 points, and a connection
+ * with real traffic (one delivery every 3 minutes in the monitors' hour) reaches it; the failures of
+ * quieter ones still show on the dashboard (Error details, success rate per connection).
+ */
+export const DEFAULT_MIN_DELIVERIES = 20;
+
+/**
+ * `--min-deliveries N` or the config file's `check.minDeliveries`, else the default: the one parser
+ * for every command that gates a success rate on volume (monitors now; check can call it too).
+ */
+export function minDeliveriesOf(inputs: Inputs<CommonFlags & { minDeliveries?: string }>): number {
+  const fromConfig = inputs.file.check?.minDeliveries;
+  const raw = pick(
+    fromFlag(inputs.flags.minDeliveries, "--min-deliveries"),
+    fromFile(inputs, "check.minDeliveries", fromConfig === undefined ? undefined : String(fromConfig)),
+  );
+  return raw ? parseCount(raw) : DEFAULT_MIN_DELIVERIES;
+}
+
 /** `check`: window and thresholds from flags or the config file's `check` section. */
 export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: number): CheckConfig {
   const inputs = loadInputs(flags, rawEnv);
@@ -337,7 +359,8 @@ export { DEFAULT_MAX_P95, DEFAULT_MIN_SUCCESS_RATE } from "./defaults.js";
 
 /**
  * `dashboard` and `monitors`: Datadog settings (both keys, unless --dry-run or --out send nothing),
- * prefix and tags as for export, thresholds as for check, bucket and delay as the cron job uses them.
+ * prefix and tags as for export, thresholds as for check, bucket, delay and --historical as the cron
+ * job uses them.
  */
 export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): AssetConfig {
   const inputs = loadInputs(flags, rawEnv);
@@ -357,7 +380,9 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
   const { rateRaw, p95Raw } = thresholdInputs(inputs);
   const maxP95Ms = parseDuration(p95Raw?.value ?? DEFAULT_MAX_P95, p95Raw?.from ?? "--max-p95");
   if (maxP95Ms < 1) throw new UsageError(`${p95Raw?.from ?? "--max-p95"}: use at least 1ms`);
-  const { bucketMs, delayMs } = scheduleOf(inputs, resolveSinkWindow(inputs));
+  const minDeliveries = minDeliveriesOf(inputs);
+  // Only bucket and delay shape the definitions; re-read ages are export's alone (no --reread here).
+  const { bucketMs, delayMs } = resolveBucketAndDelay(inputs, resolveSinkWindow(inputs));
   const offline = flags.dryRun === true || flags.out !== undefined;
   const settings = offline ? undefined : resolveDatadog(inputs, true);
   const appKey = settings?.appKey;
@@ -379,6 +404,7 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
     json: flags.json === true,
     minSuccessRate: rateRaw ? parseRate(rateRaw) : DEFAULT_MIN_SUCCESS_RATE,
     maxP95Ms,
+    minDeliveries,
     bucketMs,
     delayMs,
     eventsGroupBy: eventsGroupByOf(inputs),

@@ -143,8 +143,11 @@ export interface AssetFlags extends CommonFlags {
   json?: boolean;
   minSuccessRate?: string;
   maxP95?: string;
+  minDeliveries?: string;
   bucket?: string;
   delay?: string;
+  /** As for export: a --bucket/--delay past Datadog's 1h window is accepted (it changes no definition). */
+  historical?: boolean;
   eventsGroupBy?: string;
   notify?: string[];
 }
@@ -161,6 +164,8 @@ export interface AssetConfig {
   json: boolean;
   minSuccessRate: number;
   maxP95Ms: number;
+  /** Fewer deliveries than this in the success-rate monitor's window: no rate alert (--min-deliveries). */
+  minDeliveries: number;
   bucketMs: number;
   delayMs: number;
   eventsGroupBy: EventGroup[];

@@ -26,22 +26,48 @@ export function dashboardAsset(dashboard: Json): AssetFile {
   return { path: "dashboard.json", content: json(dashboard) };
 }
 
-/** `day` is YYYY-MM-DD, passed in so the builder stays pure. */
-export function monitorAssets(options: AssetOptions, day: string): AssetFile[] {
+/** The dates a template file already carries, when it parses as one. */
+function datesOf(text: string | undefined): { created: string; updated: string } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const t = JSON.parse(text) as { created_at?: unknown; last_updated_at?: unknown };
+    if (typeof t.created_at === "string" && typeof t.last_updated_at === "string")
+      return { created: t.created_at, updated: t.last_updated_at };
+  } catch {
+    // not ours or damaged: written afresh below
+  }
+  return undefined;
+}
+
+/**
+ * One recommended-monitor template per monitor. `day` (YYYY-MM-DD) and `previous` (the text a file
+ * at that path holds now, if any) are passed in so the builder stays pure. The dates are the
+ * template's history, not the run's: a file whose definition is unchanged is returned byte for byte
+ * as it was (so a repository keeping the files sees no daily diff), a changed one keeps its
+ * `created_at` and gets `last_updated_at: day`, a new one gets `day` for both.
+ */
+export function monitorAssets(
+  options: AssetOptions,
+  day: string,
+  previous: (path: string) => string | undefined = () => undefined,
+): AssetFile[] {
   const specs = monitorSpecs(options);
   return buildMonitors(options).map((definition, i) => {
     const name = String(definition.name);
-    return {
-      path: `monitors/${fileSlug(name)}.json`,
-      content: json({
+    const path = `monitors/${fileSlug(name)}.json`;
+    const render = (created: string, updated: string) =>
+      json({
         version: 2,
-        created_at: day,
-        last_updated_at: day,
+        created_at: created,
+        last_updated_at: updated,
         title: name,
         description: specs[i]?.description ?? name,
         definition,
         tags: ["integration:segment-datadog-exporter"],
-      }),
-    };
+      });
+    const before = previous(path);
+    const dates = datesOf(before);
+    if (dates && render(dates.created, dates.updated) === before) return { path, content: before };
+    return { path, content: render(dates?.created ?? day, day) };
   });
 }

@@ -3,15 +3,22 @@
 // written to dashboard.json by --out, and sent through the client after ObjectSerializer.deserialize.
 // Layout follows how a person reads Segment's Event Delivery view: what it is, the key numbers,
 // why events failed, how it trends, then volume, usage and the exporter's own health.
-import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_URL, round } from "./common.js";
+import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_SECTION, round } from "./common.js";
 import { type SeriesNames, seriesNames } from "./series.js";
 
 export type Json = { [key: string]: unknown };
 
-export const TEMPLATE_VARIABLES = ["workspace", "source_slug", "destination"] as const;
-/** Delivery series carry all three; events and usage have no destination; exporter series only workspace. */
-const DELIVERY_SCOPE = "$workspace,$source_slug,$destination";
+/** Design §5's three, plus destination_type: "all my webhooks" is a question the catalog slug answers. */
+export const TEMPLATE_VARIABLES = ["workspace", "source_slug", "destination", "destination_type"] as const;
+/** Delivery series carry all four; events and usage have no destination; exporter series only workspace. */
+const DELIVERY_SCOPE = "$workspace,$source_slug,$destination,$destination_type";
 const SOURCE_SCOPE = "$workspace,$source_slug";
+/**
+ * One line per connection. Destination names are not unique (two "Webhooks" on one source are
+ * common) and `by {destination}` would add them up; destination_id is, and the name stays for the
+ * legend. A destination instance belongs to one source, so the id alone names the connection.
+ */
+export const CONNECTION_GROUP = "source_slug,destination,destination_id";
 
 interface Query {
   name: string;
@@ -72,13 +79,21 @@ interface Line {
   display: "bars" | "line";
 }
 
-function timeseries(title: string, lines: Line[], options: { description?: string; markers?: Json[] } = {}): Json {
+interface TimeseriesOptions {
+  description?: string;
+  markers?: Json[];
+  /** Widget-level time frame (reference §4.8 `WidgetTime`), overriding the dashboard's. */
+  time?: Json;
+}
+
+function timeseries(title: string, lines: Line[], options: TimeseriesOptions = {}): Json {
   return widget({
     type: "timeseries",
     title,
     title_size: "16",
     title_align: "left",
     ...(options.description ? { description: options.description } : {}),
+    ...(options.time ? { time: options.time } : {}),
     show_legend: true,
     legend_layout: "auto",
     requests: lines.map((line) => ({
@@ -139,7 +154,7 @@ function about(s: SeriesNames, prefix: string): Json {
       `- **Failures by reason** (\`${s.failed}\`, tag \`reason\`): Segment's Delivery Overview, the *Error Details* table.`,
       `- **Event volume** (\`${s.eventsVolume}\`), **usage** (\`${s.mtu}\`, \`${s.apiCalls}\`, month to date), and the exporter's own health (\`${prefix}.exporter.*\`).`,
       "",
-      `Filter with the template variables above. Setup, series and alerts: [README](${README_URL}#dashboards-and-monitors). ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
+      `Filter with the template variables above; lines are per connection (source → destination, told apart by \`destination_id\` when names repeat). Setup, series and alerts: ${README_SECTION}, and \`segment-datadog-exporter dashboard --help\`. ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
     ].join("\n"),
   );
 }
@@ -196,7 +211,7 @@ function keyMetrics(s: SeriesNames, options: AssetOptions): Json {
 }
 
 function errorDetails(s: SeriesNames): Json {
-  const by = "source_slug,destination,reason";
+  const by = `${CONNECTION_GROUP},reason`;
   return group("Error details", [
     toplist(
       "Failures by reason",
@@ -231,13 +246,13 @@ function trends(s: SeriesNames, options: AssetOptions): Json {
       title,
       [
         {
-          queries: [{ name: "query1", query: `max:${p95}{${DELIVERY_SCOPE}} by {destination}` }],
+          queries: [{ name: "query1", query: `max:${p95}{${DELIVERY_SCOPE}} by {${CONNECTION_GROUP}}` }],
           formula: "query1",
-          alias: "p95 (max over sources)",
+          alias: "p95",
           display: "line",
         },
         {
-          queries: [{ name: "query1", query: `avg:${avg}{${DELIVERY_SCOPE}} by {destination}` }],
+          queries: [{ name: "query1", query: `avg:${avg}{${DELIVERY_SCOPE}} by {${CONNECTION_GROUP}}` }],
           formula: "query1",
           alias: "average",
           display: "line",
@@ -253,13 +268,21 @@ function trends(s: SeriesNames, options: AssetOptions): Json {
       bars(s.retried, "retried"),
     ]),
     timeseries(
-      "Success rate per destination (%)",
+      "Delivered on the first attempt, and after retries",
+      [bars(s.successesFirstAttempt, "first attempt"), bars(s.successesAfterRetry, "after retries")],
+      {
+        description:
+          "Successes split by attempt: a growing after-retries share means the destination is failing and Segment's retries are still saving the events",
+      },
+    ),
+    timeseries(
+      "Success rate per connection (%)",
       [
         {
           queries: [
-            { name: "query1", query: count(s.successes, DELIVERY_SCOPE, "destination") },
-            { name: "query2", query: count(s.discarded, DELIVERY_SCOPE, "destination") },
-            { name: "query3", query: count(s.expired, DELIVERY_SCOPE, "destination") },
+            { name: "query1", query: count(s.successes, DELIVERY_SCOPE, CONNECTION_GROUP) },
+            { name: "query2", query: count(s.discarded, DELIVERY_SCOPE, CONNECTION_GROUP) },
+            { name: "query3", query: count(s.expired, DELIVERY_SCOPE, CONNECTION_GROUP) },
           ],
           formula: "100 * query1 / (query1 + query2 + query3)",
           display: "line",
@@ -300,28 +323,32 @@ function eventVolume(s: SeriesNames, options: AssetOptions): Json {
   return group("Event volume", widgets);
 }
 
+/**
+ * Usage is one month-to-date point per UTC day: over the dashboard's default few hours it is one dot
+ * or nothing. These widgets keep their own time frame, the last month (`1mo`, not `month_to_date`,
+ * which is one day long on the 1st and would hide last month's final total), with one bar per UTC
+ * day (rollup of a day, epoch-aligned like the usage reads).
+ */
+export const USAGE_TIME = { live_span: "1mo" } as const;
+const DAY_S = 86_400;
+
 function usage(s: SeriesNames): Json {
   // Month-to-date gauges: `max` across series keeps the workspace total (never below a source's value)
-  // when no source is picked, and the source's own value when one is.
+  // when no source is picked, and the source's own value when one is; `max` per day for the same reason.
+  const daily = (metric: string, by: string): Line => ({
+    queries: [{ name: "query1", query: `max:${metric}{${SOURCE_SCOPE}} by {${by}}.rollup(max, ${DAY_S})` }],
+    formula: "query1",
+    display: "bars",
+  });
   return group("Usage (month to date)", [
-    timeseries(
-      "MTU by type",
-      [
-        {
-          queries: [{ name: "query1", query: `max:${s.mtu}{${SOURCE_SCOPE}} by {workspace,mtu_type}` }],
-          formula: "query1",
-          display: "line",
-        },
-      ],
-      { description: "Monthly tracked users so far this month; read once per UTC day" },
-    ),
-    timeseries("API calls", [
-      {
-        queries: [{ name: "query1", query: `max:${s.apiCalls}{${SOURCE_SCOPE}} by {workspace}` }],
-        formula: "query1",
-        display: "line",
-      },
-    ]),
+    timeseries("MTU by type", [daily(s.mtu, "workspace,mtu_type")], {
+      description: "Monthly tracked users so far this month, read once per UTC day; always the last month",
+      time: USAGE_TIME,
+    }),
+    timeseries("API calls", [daily(s.apiCalls, "workspace")], {
+      description: "API calls so far this month, read once per UTC day; always the last month",
+      time: USAGE_TIME,
+    }),
   ]);
 }
 

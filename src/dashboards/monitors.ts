@@ -1,8 +1,17 @@
 // The recommended monitors (design §5) as Datadog's v1 wire JSON, built by pure functions from the
 // mapping's series names and the same thresholds as `check`. Each query's threshold is printed from
 // the number that goes into options.thresholds.critical, so the two can never disagree (Datadog
-// answers 400 when they do).
-import { type AssetOptions, dashboardTitle, MANAGED_TAG, monitorName, README_URL, round } from "./common.js";
+// answers 400 when they do). Messages link only to what exists: the managed dashboard (its URL, or
+// Datadog's dashboard search for its title) and, by name, the README section.
+import {
+  type AssetOptions,
+  dashboardLink,
+  dashboardTitle,
+  MANAGED_TAG,
+  monitorName,
+  README_SECTION,
+  round,
+} from "./common.js";
 import type { Json } from "./dashboard.js";
 import { seriesNames } from "./series.js";
 
@@ -32,11 +41,50 @@ interface MonitorSpec {
 
 function message(options: AssetOptions, lines: string[]): string {
   const notify = options.notify.length > 0 ? `\n\n${options.notify.join(" ")}` : "";
-  return `${lines.join("\n")}\n\nRunbook: ${README_URL}#dashboards-and-monitors${notify}`;
+  const links = [
+    `Dashboard: [${dashboardTitle(options.prefix)}](${dashboardLink(options)})`,
+    `Runbook: ${README_SECTION} (and \`segment-datadog-exporter monitors --help\`).`,
+  ];
+  return `${lines.join("\n")}\n\n${links.join("\n")}${notify}`;
 }
 
 function lookAt(options: AssetOptions, what: string): string {
-  return `Look at the "${dashboardTitle(options.prefix)}" dashboard with source_slug={{source_slug.name}} and destination={{destination.name}}: ${what}`;
+  return `Look at the "${dashboardTitle(options.prefix)}" dashboard (linked below) with source_slug={{source_slug.name}} and destination={{destination.name}}: ${what}`;
+}
+
+/**
+ * successes / (successes + discarded + expired) per connection, or 1 (never below a minimum) while
+ * the connection had fewer than `minDeliveries` deliveries in the window: Datadog's own pattern for a
+ * minimum request count (guide "Add a Minimum Request Threshold for Error Rate Alerts"), where
+ * `is_greater(total, N - 1)` is 1 from N deliveries on (counts are whole numbers) and 0 below. The
+ * failed share is multiplied by it, so a quiet connection reads as 100 % instead of 0 % for one
+ * failure out of one. With `.as_count()` Datadog sums each count over the window before the
+ * arithmetic, so the gate sees the window's total, not one bucket's.
+ */
+export function successRateQuery(
+  series: { successes: string; discarded: string; expired: string },
+  windowText: string,
+  minDeliveries: number,
+  rate: number,
+): string {
+  const by = (metric: string) => `sum:${metric}{*} by {${CONNECTION}}.as_count()`;
+  const total = `${by(series.successes)} + ${by(series.discarded)} + ${by(series.expired)}`;
+  if (minDeliveries <= 1) return `sum(${windowText}):${by(series.successes)} / (${total}) < ${rate}`;
+  const failed = `${by(series.discarded)} + ${by(series.expired)}`;
+  return `sum(${windowText}):1 - (${failed}) / (${total}) * is_greater(${total}, ${minDeliveries - 1}) < ${rate}`;
+}
+
+/**
+ * "Sustained" for p95 is counted in buckets: the window holds at least 6 buckets (30 minutes with
+ * the default 5m) and the monitor alerts when at least half of them, and at least 3, had a p95 above
+ * the maximum. `min(window)` alone cannot say that: over a connection with traffic in one bucket it
+ * is that bucket's value, so one slow bucket alerted. Each bucket's gauge becomes 1 (slow) or 0 with
+ * `is_greater`, one point per bucket (rollup of a bucket, epoch-aligned as the buckets are), and
+ * `sum` over the window counts the slow ones. Percentiles stay un-summed: only the 0/1 flags are.
+ */
+export function p95Rule(bucketMs: number): { windowMs: number; buckets: number; slowBuckets: number } {
+  const buckets = Math.max(6, Math.ceil((30 * MINUTE) / bucketMs));
+  return { windowMs: buckets * bucketMs, buckets, slowBuckets: Math.max(3, Math.ceil(buckets / 2)) };
 }
 
 export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
@@ -47,12 +95,14 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
   // earlier would read the newest bucket as missing and the rate as whatever the rest says.
   const evaluationDelayS = Math.round((bucketMs + delayMs) / 1000);
   const deliveryWindow = Math.max(HOUR, 2 * bucketMs);
-  const p95Window = Math.max(30 * MINUTE, 3 * bucketMs);
-  const stoppedWindow = Math.max(30 * MINUTE, 3 * bucketMs);
+  const p95 = p95Rule(bucketMs);
+  // A run every bucket (the cron period); the window holds three. Datadog advises a no-data
+  // timeframe of at least twice the window, and no data is this monitor's alert: 30 minutes by default.
+  const stoppedWindow = Math.max(15 * MINUTE, 3 * bucketMs);
+  const stoppedAfterMinutes = Math.round((2 * stoppedWindow) / MINUTE);
   // Steady-state lag is delay + bucket + the cron period (≤ a bucket): three times that, at least 30 minutes.
   const maxLagS = Math.max(1800, Math.round((3 * (bucketMs + delayMs)) / 1000));
   const rate = round(options.minSuccessRate);
-  const by = (metric: string) => `sum:${metric}{*} by {${CONNECTION}}.as_count()`;
   const deliveryOptions = {
     evaluation_delay: evaluationDelayS,
     // A connection without traffic has no rate: silence is not a delivery failure.
@@ -66,9 +116,9 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
     {
       key: "success-rate",
       description:
-        "Success rate (successes / (successes + discarded + expired)) per connection below --min-success-rate.",
+        "Success rate (successes / (successes + discarded + expired)) per connection below --min-success-rate, for connections with at least --min-deliveries deliveries in the window.",
       name: monitorName("Segment delivery: success rate below minimum", options.prefix),
-      query: `sum(${window(deliveryWindow)}):${by(s.successes)} / (${by(s.successes)} + ${by(s.discarded)} + ${by(s.expired)}) < ${rate}`,
+      query: successRateQuery(s, window(deliveryWindow), options.minDeliveries, rate),
       priority: 2,
       message: message(options, [
         `{{#is_alert}}Segment delivered only {{value}} of the events for ${CONNECTION_TEXT} (minimum {{threshold}}): the rest were discarded or expired.{{/is_alert}}`,
@@ -76,27 +126,31 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
         "",
         lookAt(options, "*Error details* shows the failures by `reason` tag, *Delivery trends* when it started."),
         "In Segment: Connections → the destination → Event Delivery.",
+        ...(options.minDeliveries > 1
+          ? [
+              `Connections with fewer than ${options.minDeliveries} deliveries in ${window(deliveryWindow).replace("last_", "")} are not rated (--min-deliveries).`,
+            ]
+          : []),
       ]),
       options: { ...deliveryOptions, thresholds: { critical: rate } },
     },
     {
       key: "p95",
-      description: "p95 time to success per connection above --max-p95 for the whole window.",
+      description: `p95 time to success per connection above --max-p95 in at least half of the window's buckets (${p95.slowBuckets} of ${p95.buckets}): sustained, not one slow bucket.`,
       name: monitorName("Segment delivery: p95 time to success above maximum", options.prefix),
-      // `min` over the window: every bucket's p95 was above the maximum, a sustained slowdown.
-      // Percentiles are never summed or averaged; `max` across series of one connection.
-      query: `min(${window(p95Window)}):max:${s.timeToSuccessP95}{*} by {${CONNECTION}} > ${options.maxP95Ms}`,
+      // Counts slow buckets (see p95Rule); `max` across the series of one connection.
+      query: `sum(${window(p95.windowMs)}):is_greater(max:${s.timeToSuccessP95}{*} by {${CONNECTION}}.rollup(max, ${Math.round(bucketMs / 1000)}), ${options.maxP95Ms}) >= ${p95.slowBuckets}`,
       priority: 3,
       message: message(options, [
-        `{{#is_alert}}Events to ${CONNECTION_TEXT} take {{value}} ms to deliver at p95 (maximum {{threshold}} ms).{{/is_alert}}`,
-        `{{#is_recovery}}p95 time to success for ${CONNECTION_TEXT} is back under {{threshold}} ms.{{/is_recovery}}`,
+        `{{#is_alert}}Events to ${CONNECTION_TEXT} took longer than ${options.maxP95Ms} ms to deliver at p95 in {{value}} of the last ${p95.buckets} buckets (alert from {{threshold}}): a sustained slowdown.{{/is_alert}}`,
+        `{{#is_recovery}}p95 time to success for ${CONNECTION_TEXT} is above ${options.maxP95Ms} ms in fewer than {{threshold}} of the last ${p95.buckets} buckets.{{/is_recovery}}`,
         "",
         lookAt(
           options,
           "*Delivery trends* shows time to first attempt (Segment's queue) beside time to success (the destination).",
         ),
       ]),
-      options: { ...deliveryOptions, thresholds: { critical: options.maxP95Ms } },
+      options: { ...deliveryOptions, thresholds: { critical: p95.slowBuckets } },
     },
     {
       key: "stopped",
@@ -106,7 +160,7 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
       query: `max(${window(stoppedWindow)}):max:${e.heartbeat}{command:export} < 1`,
       priority: 2,
       message: message(options, [
-        `{{#is_no_data}}No export run has reported for ${Math.round(stoppedWindow / MINUTE)} minutes: the cron job, CronJob or timer of segment-datadog-exporter is not running or cannot reach Datadog.{{/is_no_data}}`,
+        `{{#is_no_data}}No export run has reported for ${stoppedAfterMinutes} minutes: the cron job, CronJob or timer of segment-datadog-exporter is not running or cannot reach Datadog.{{/is_no_data}}`,
         "{{#is_no_data_recovery}}The exporter reports again.{{/is_no_data_recovery}}",
         "",
         `Check the scheduler's logs for exit codes (2 config, 3 credentials, 6 lock). The "${dashboardTitle(options.prefix)}" dashboard, *Exporter health*, shows when the runs stopped.`,
@@ -114,7 +168,7 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
       options: {
         thresholds: { critical: 1 },
         notify_no_data: true,
-        no_data_timeframe: Math.round(stoppedWindow / MINUTE),
+        no_data_timeframe: stoppedAfterMinutes,
         require_full_window: false,
         include_tags: true,
         notify_audit: false,

@@ -14,6 +14,8 @@ function delivery(prefix: string, segmentName: string): string {
 
 export interface SeriesNames {
   successes: string;
+  successesFirstAttempt: string;
+  successesAfterRetry: string;
   discarded: string;
   expired: string;
   retried: string;
@@ -31,6 +33,8 @@ export interface SeriesNames {
 export function seriesNames(prefix: string): SeriesNames {
   return {
     successes: delivery(prefix, "successes"),
+    successesFirstAttempt: delivery(prefix, "successes_on_first_attempt"),
+    successesAfterRetry: delivery(prefix, "successes_after_retry"),
     discarded: delivery(prefix, "discarded"),
     expired: delivery(prefix, "expired"),
     retried: delivery(prefix, "retried"),

@@ -96,16 +96,43 @@ export class DatadogAssets {
     }
   }
 
-  async applyDashboard(desired: Json): Promise<Applied> {
-    const title = String(desired.title);
-    const origin = appOrigin(this.target.site, this.target.apiUrl);
-    const found = await this.call("listing dashboards", async (mod, conf) => {
+  /** Dashboards titled `title` whose description carries the marker, in Datadog's list order. */
+  private managedDashboards(title: string) {
+    return this.call("listing dashboards", async (mod, conf) => {
       const matches = [];
       for await (const d of new mod.DashboardsApi(conf).listDashboardsWithPagination({ count: 100 })) {
         if (d.title === title && (d.description ?? "").includes(DESCRIPTION_MARKER)) matches.push(d);
       }
       return matches;
     });
+  }
+
+  /**
+   * The absolute URL of the managed dashboard titled `title` (the one `applyDashboard` would update),
+   * or `${origin}${fallbackPath}` when there is none yet or the key may not list dashboards (a key
+   * scoped to monitors alone): the link is a convenience, never a reason to fail.
+   */
+  async dashboardLink(title: string, fallbackPath: string): Promise<string> {
+    const origin = appOrigin(this.target.site, this.target.apiUrl);
+    try {
+      const url = (await this.managedDashboards(title))[0]?.url;
+      if (url) return `${origin}${url}`;
+    } catch (error) {
+      if (!(error instanceof AssetError || error instanceof CredentialError)) throw error;
+      // A key refused outright fails on the monitors' own listing next (exit 3, one line); one that
+      // may only manage monitors is fine. Either way this is no reason to say more by default.
+      const level = error instanceof CredentialError ? "debug" : "warn";
+      this.target.logger[level](
+        `could not look up the dashboard '${title}' (${error.message}); the monitors link to Datadog's dashboard search instead`,
+      );
+    }
+    return `${origin}${fallbackPath}`;
+  }
+
+  async applyDashboard(desired: Json): Promise<Applied> {
+    const title = String(desired.title);
+    const origin = appOrigin(this.target.site, this.target.apiUrl);
+    const found = await this.managedDashboards(title);
     if (found.length > 1) {
       this.target.logger.warn(
         { ids: found.map((d) => d.id) },

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveAssets } from "../../src/config/settings.js";
+import { DEFAULT_MIN_DELIVERIES, resolveAssets } from "../../src/config/settings.js";
 
 const keys = { DD_API_KEY: "dd-key-123456", DD_APP_KEY: "dd-app-key-123456" };
 
@@ -21,6 +21,7 @@ describe("resolveAssets", () => {
       prefix: "segment_exporter",
       minSuccessRate: 0.99,
       maxP95Ms: 60_000,
+      minDeliveries: 20,
       bucketMs: 300_000,
       delayMs: 120_000,
       eventsGroupBy: [],
@@ -48,6 +49,27 @@ describe("resolveAssets", () => {
     expect(resolveAssets({ config: path, maxP95: "2m" }, { MY_DD: "dd-key-123456" }).maxP95Ms).toBe(120_000);
   });
 
+  it("--min-deliveries from the flag or check.minDeliveries beside the other thresholds; the flag wins", () => {
+    expect(DEFAULT_MIN_DELIVERIES).toBe(20);
+    expect(resolveAssets({ minDeliveries: "50" }, keys).minDeliveries).toBe(50);
+    expect(resolveAssets({ minDeliveries: "0" }, keys).minDeliveries).toBe(0);
+    const path = configFile("check: { minSuccessRate: 99%, minDeliveries: 100 }\n");
+    expect(resolveAssets({ config: path }, keys).minDeliveries).toBe(100);
+    expect(resolveAssets({ config: path, minDeliveries: "5" }, keys).minDeliveries).toBe(5);
+    expect(() => resolveAssets({ config: configFile("check: { minDeliveries: lots }\n") }, keys)).toThrow(
+      /^--config .*: check\.minDeliveries: 'lots' is not a count; write a whole number, e\.g\. 1$/,
+    );
+  });
+
+  it("accepts --historical (or export.historical) for a schedule past Datadog's 1h window, as export does", () => {
+    expect(() => resolveAssets({ bucket: "1h" }, keys)).toThrow(/pass --historical$/);
+    expect(resolveAssets({ bucket: "1h", historical: true }, keys)).toMatchObject({ bucketMs: 3_600_000 });
+    const path = configFile("export: { bucket: 1h, delay: 5m, historical: true }\n");
+    expect(resolveAssets({ config: path }, keys)).toMatchObject({ bucketMs: 3_600_000, delayMs: 300_000 });
+    // Re-read ages shape no definition and these commands take no --reread: they are not judged here.
+    expect(resolveAssets({ bucket: "30m" }, keys).bucketMs).toBe(1_800_000);
+  });
+
   it("--dry-run and --out need no key at all", () => {
     expect(resolveAssets({ dryRun: true }, {}).datadog).toBeUndefined();
     expect(resolveAssets({ out: "/tmp/x" }, {}).datadog).toBeUndefined();
@@ -58,6 +80,8 @@ describe("resolveAssets", () => {
     [{}, { DD_APP_KEY: "dd-app-key-123456" }, /^DD_API_KEY is not set/],
     [{ notify: ["slack-x"] }, keys, /^--notify: 'slack-x' is not a notification handle/],
     [{ minSuccessRate: "120%" }, keys, /^--min-success-rate: '120%' is not a success rate/],
+    [{ minDeliveries: "2.5" }, keys, /^--min-deliveries: '2\.5' is not a count; write a whole number/],
+    [{ minDeliveries: "-3" }, keys, /^--min-deliveries: '-3' is not a count/],
     [{ json: true, dryRun: true }, keys, /^--json and --dry-run/],
     [{ datadogUrl: "http://datadog.example.com" }, keys, /plain http:\/\/ is refused/],
   ])("refuses %j with one line naming the fix", (flags, env, message) => {

@@ -1,9 +1,15 @@
 // The definitions themselves: the official client's serializer keeps every key, the dashboard passes
 // the integration-dashboard rules, every query names a series the exporter really submits.
 import { describe, expect, it } from "vitest";
-import { buildDashboard, dashboardTags } from "../../src/dashboards/dashboard.js";
+import {
+  buildDashboard,
+  CONNECTION_GROUP,
+  dashboardTags,
+  type Json,
+  USAGE_TIME,
+} from "../../src/dashboards/dashboard.js";
 import { buildMonitors } from "../../src/dashboards/monitors.js";
-import { metricsOfQuery } from "../../src/dashboards/series.js";
+import { metricsOfQuery, seriesNames } from "../../src/dashboards/series.js";
 import { dashboardProblems, dashboardQueries } from "../../src/dashboards/validate.js";
 import { V1ObjectSerializer } from "../../src/datadog/client.js";
 import { FAILED_SERIES_SUFFIX } from "../../src/mapping/failures.js";
@@ -22,8 +28,17 @@ describe("dashboard and monitor definitions", () => {
     for (const query of queries) expect(metricsOfQuery(query).length, query).toBeGreaterThan(0);
     for (const metric of used) expect(submitted, metric).toContain(metric);
     // The contract's headline series are all shown.
-    for (const suffix of ["delivery.successes", "delivery.failed", "events.volume", "usage.mtu", "exporter.lag"])
-      expect(used).toContain(`${PREFIX}.${suffix}`);
+    const shown = [
+      "delivery.successes",
+      "delivery.successes.first_attempt",
+      "delivery.successes.after_retry",
+      "delivery.failed",
+      "events.volume",
+      "usage.mtu",
+      "usage.api_calls",
+      "exporter.lag",
+    ];
+    for (const suffix of shown) expect(used).toContain(`${PREFIX}.${suffix}`);
     expect(JSON.stringify(dashboard)).not.toContain("segment_exporter.");
   });
 
@@ -48,7 +63,11 @@ describe("dashboard and monitor definitions", () => {
   it("pass the integration-dashboard rules, and the rules catch what Datadog refuses", () => {
     expect(dashboardProblems(dashboard)).toEqual([]);
     expect(dashboard.template_variables).toEqual(
-      ["workspace", "source_slug", "destination"].map((name) => ({ name, prefix: name, defaults: ["*"] })),
+      ["workspace", "source_slug", "destination", "destination_type"].map((name) => ({
+        name,
+        prefix: name,
+        defaults: ["*"],
+      })),
     );
     const { description: _d, ...noDescription } = dashboard;
     expect(dashboardProblems(noDescription)).toContain("missing required field 'description'");
@@ -95,13 +114,66 @@ describe("dashboard and monitor definitions", () => {
       expect(String(m.message)).toContain("@slack-segment-alerts @pagerduty-data");
     }
     expect(monitors[0]?.query).toMatch(/ < 0\.999$/);
-    expect(monitors[1]?.query).toMatch(/ > 30000$/);
+    expect(monitors[1]?.query).toMatch(/, 30000\) >= 3$/);
     // Delivery monitors wait for bucket + delay before reading a bucket.
     expect(monitors[0]?.options).toMatchObject({ evaluation_delay: 420, notify_no_data: false });
     expect(monitors[2]?.options).toMatchObject({ notify_no_data: true });
     // Multi-alert per connection, with the connection in the message.
     expect(monitors[0]?.query).toContain("by {workspace,source_slug,destination_id,destination}");
     expect(monitors[0]?.message).toContain("{{source_slug.name}} → {{destination.name}}");
+  });
+
+  it("keep connections apart: no chart adds up destinations that only share a name", () => {
+    const grouped = dashboardQueries(dashboard).filter((q) => /\bby \{[^}]*\bdestination\b/.test(q));
+    expect(grouped.length).toBeGreaterThanOrEqual(5);
+    for (const q of grouped) expect(q, q).toMatch(/by \{[^}]*\bdestination_id\b/);
+    expect(CONNECTION_GROUP.split(",")).toEqual(["source_slug", "destination", "destination_id"]);
+    for (const m of monitors) if (/\bdestination\b/.test(String(m.query))) expect(m.query).toContain("destination_id");
+  });
+
+  it("filter every delivery widget by destination_type too; source-level series only by workspace and source", () => {
+    const s = seriesNames(PREFIX);
+    const delivery = [s.successes, s.discarded, s.expired, s.failed, s.timeToSuccessP95, s.successesAfterRetry];
+    for (const q of dashboardQueries(dashboard)) {
+      if (delivery.some((m) => q.includes(`${m}{`))) expect(q, q).toContain("$destination_type");
+      if (q.includes(`${s.eventsVolume}{`) || q.includes(`${s.mtu}{`)) expect(q, q).not.toContain("$destination");
+    }
+  });
+
+  it("show first-attempt and after-retry successes side by side", () => {
+    const s = seriesNames(PREFIX);
+    const widget = JSON.stringify(dashboard.widgets)
+      .split('{"definition":')
+      .find((w) => w.includes(s.successesFirstAttempt));
+    expect(widget).toBeDefined();
+    expect(widget).toContain(`${s.successesAfterRetry}{`);
+    expect(widget).toContain('"display_type":"bars"');
+  });
+
+  it("show usage (one point a day) over the month, whatever the dashboard's time frame", () => {
+    const s = seriesNames(PREFIX);
+    const usageWidgets: Json[] = [];
+    const visit = (value: unknown): void => {
+      if (Array.isArray(value)) for (const v of value) visit(v);
+      else if (typeof value === "object" && value !== null) {
+        const o = value as Json;
+        const own = JSON.stringify(o.requests ?? "");
+        if (o.type === "timeseries" && (own.includes(`${s.mtu}{`) || own.includes(`${s.apiCalls}{`)))
+          usageWidgets.push(o);
+        for (const v of Object.values(o)) visit(v);
+      }
+    };
+    visit(dashboard.widgets);
+    expect(usageWidgets).toHaveLength(2);
+    // A live span of the widget-time enum (reference §4.8) that covers a month.
+    expect(USAGE_TIME).toEqual({ live_span: "1mo" });
+    for (const w of usageWidgets) {
+      expect(w.time).toEqual({ live_span: "1mo" });
+      // One value per UTC day: a day's rollup, so a month is 30 bars rather than scattered dots.
+      for (const q of dashboardQueries({ widgets: [{ definition: w }] })) expect(q).toMatch(/\.rollup\(max, 86400\)$/);
+    }
+    // Nothing else is pinned: the rest follows the dashboard's time frame.
+    expect(JSON.stringify(dashboard).match(/"time":/g)).toHaveLength(2);
   });
 
   it("print a percentage threshold without float noise", () => {

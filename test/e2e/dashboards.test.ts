@@ -9,7 +9,7 @@ import { dashboardProblems, dashboardQueries } from "../../src/dashboards/valida
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { FAILED_SERIES_SUFFIX } from "../../src/mapping/failures.js";
 import { runExport } from "../../src/run/export.js";
-import { mappedMetrics, PREFIX } from "../helpers/assets.js";
+import { linksIn, mappedMetrics, PREFIX } from "../helpers/assets.js";
 import { cleanEnv, runCli } from "../helpers/cli.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
@@ -106,13 +106,65 @@ describe("monitors", () => {
     // The update carried the whole options object: PUT replaces it (reference §5.6).
     const put = emulators.datadog.assetWrites.find((w) => w.method === "PUT");
     expect(put?.body).toMatchObject({
-      query: expect.stringMatching(/ > 30000$/),
-      options: { thresholds: { critical: 30000 }, evaluation_delay: 420, require_full_window: false },
+      query: expect.stringMatching(/, 30000\) >= 3$/),
+      options: { thresholds: { critical: 3 }, evaluation_delay: 420, require_full_window: false },
     });
     const p95 = emulators.datadog.monitors.get(Number(created[1]?.id));
-    expect(p95).toMatchObject({ options: { thresholds: { critical: 30000 }, evaluation_delay: 420 } });
+    expect(p95).toMatchObject({ options: { thresholds: { critical: 3 }, evaluation_delay: 420 } });
     expect(String(p95?.message)).toMatch(/@slack-segment$/);
     expect(p95?.tags).toContain("managed_by:segment-datadog-exporter");
+  });
+});
+
+describe("links in the monitors' messages", () => {
+  const messages = () => [...emulators.datadog.monitors.values()].map((m) => String(m.message));
+
+  it("before the dashboard exists: Datadog's dashboard search on the right site; after: the dashboard itself", async () => {
+    const search = `${emulators.datadog.url}/dashboard/lists?q=Segment%20Event%20Delivery`;
+    expect((await runCli(["monitors"], env())).code).toBe(0);
+    expect(messages()).toHaveLength(5);
+    for (const message of messages()) expect(linksIn(message)).toEqual([search]);
+
+    const board = await runCli(["dashboard", "--json"], env());
+    const { url } = (JSON.parse(board.stdout) as { dashboard: Summary }).dashboard;
+    expect(url).toMatch(/\/dashboard\/[a-z0-9]{3}-[a-z0-9]{3}-[a-z0-9]{3}\/segment-event-delivery$/);
+    const again = await runCli(["monitors", "--json"], env());
+    const actions = (JSON.parse(again.stdout) as { monitors: Summary[] }).monitors.map((m) => m.action);
+    expect(actions).toEqual(Array(5).fill("updated"));
+    for (const message of messages()) expect(linksIn(message)).toEqual([url]);
+    // The dashboard's own note links nowhere.
+    const stored = JSON.stringify([...emulators.datadog.dashboards.values()][0]?.widgets);
+    expect(linksIn(stored)).toEqual([]);
+  });
+});
+
+describe("--historical and --min-deliveries", () => {
+  it("a schedule past Datadog's 1h window asks for --historical, and both commands take it", async () => {
+    for (const command of ["dashboard", "monitors"]) {
+      const refused = await runCli([command, "--dry-run", "--bucket", "1h"], cleanEnv());
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+      expect(refused.stderr).toMatch(/pass --historical\n$/);
+      const ok = await runCli([command, "--dry-run", "--bucket", "1h", "--historical"], cleanEnv());
+      expect([ok.code, ok.stderr]).toEqual([0, ""]);
+      expect(JSON.parse(ok.stdout)).toBeTruthy();
+    }
+  });
+
+  it("--min-deliveries sets the success-rate monitor's minimum; --help documents both flags", async () => {
+    const result = await runCli(["monitors", "--dry-run", "--min-deliveries", "50"], cleanEnv());
+    expect(result.code).toBe(0);
+    const [rate] = JSON.parse(result.stdout) as Array<{ query: string }>;
+    expect(rate?.query).toMatch(/\* is_greater\(.+, 49\) < 0\.99$/);
+    const bad = await runCli(["monitors", "--dry-run", "--min-deliveries", "many"], cleanEnv());
+    expect([bad.code, bad.stdout]).toEqual([2, ""]);
+    expect(bad.stderr).toBe(
+      "segment-datadog-exporter: --min-deliveries: 'many' is not a count; write a whole number, e.g. 1\n",
+    );
+    const help = await runCli(["monitors", "--help"], cleanEnv());
+    expect(help.stdout).toMatch(/--min-deliveries <n>/);
+    expect(help.stdout).toMatch(/--historical/);
+    expect((await runCli(["dashboard", "--help"], cleanEnv())).stdout).toMatch(/--historical/);
   });
 });
 
@@ -205,5 +257,28 @@ describe("--out", () => {
       expect(template.description.length).toBeGreaterThan(10);
     }
     expect(emulators.datadog.requests).toEqual([]);
+  });
+
+  it("twice gives identical bytes, even on a later day: the files carry no run-dependent field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-out-"));
+    const snapshot = () =>
+      new Map(
+        ["dashboard.json", ...readdirSync(join(dir, "monitors")).map((f) => join("monitors", f))].map((f) => [
+          f,
+          readFileSync(join(dir, f), "utf8"),
+        ]),
+      );
+    for (const command of ["dashboard", "monitors"])
+      expect((await runCli([command, "--out", dir], cleanEnv())).code).toBe(0);
+    // As if the first run had been on an earlier day (a run of today changes no date by itself).
+    for (const f of readdirSync(join(dir, "monitors"))) {
+      const path = join(dir, "monitors", f);
+      writeFileSync(path, readFileSync(path, "utf8").replace(/"20\d\d-\d\d-\d\d"/g, '"2025-12-24"'));
+    }
+    const first = snapshot();
+    expect([...first.values()].filter((c) => c.includes('"created_at": "2025-12-24"'))).toHaveLength(5);
+    for (const command of ["dashboard", "monitors"])
+      expect((await runCli([command, "--out", dir], cleanEnv())).code).toBe(0);
+    expect(snapshot()).toEqual(first);
   });
 });

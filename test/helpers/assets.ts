@@ -15,6 +15,7 @@ export function assetOptions(over: Partial<AssetOptions> = {}): AssetOptions {
     tags: ["team:growth", "env:prod"],
     minSuccessRate: 0.999,
     maxP95Ms: 30_000,
+    minDeliveries: 20,
     bucketMs: 300_000,
     delayMs: 120_000,
     eventsGroupBy: ["eventName", "eventType"],
@@ -112,4 +113,12 @@ export function unknownKeys(model: unknown, path = "$"): string[] {
   for (const [k, v] of Object.entries(obj))
     if (k !== "additionalProperties") found.push(...unknownKeys(v, `${path}.${k}`));
   return found;
+}
+
+/** Every link-like thing in a text: absolute URLs, bare www. hosts and markdown link targets. */
+export function linksIn(text: string): string[] {
+  const absolute = [...text.matchAll(/\bhttps?:\/\/[^\s)\]>"'`]+/g)].map((m) => m[0]);
+  const bare = [...text.matchAll(/(?<![/\w.])www\.[^\s)\]>"'`]+/g)].map((m) => m[0]);
+  const markdown = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
+  return [...new Set([...absolute, ...bare, ...markdown])];
 }
