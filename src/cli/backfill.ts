@@ -19,7 +19,7 @@ export function registerBackfill(cmd: Command): void {
     `
 Examples:
   segment-datadog-exporter backfill --from -45m                   # inside Datadog's 1h window
-  segment-datadog-exporter backfill --from -6h --historical       # older points need Historical Metrics Ingestion
+  segment-datadog-exporter backfill --from -3h --historical       # older points need Historical Metrics Ingestion
   segment-datadog-exporter backfill --from -2d --to -1d --bucket 1h --historical --state hourly.json --json   # another --bucket: its own state`,
   );
   cmd.action(async (flags: BackfillFlags) => {
