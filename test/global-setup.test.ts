@@ -2,12 +2,18 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { BUILD_INPUTS, BUILD_OUTPUTS, buildStaleness } from "./global-setup.js";
+
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
 
 /** A checkout in a temp folder: every input and output file, all stamped at `at` (seconds). */
 function checkout(at: number): { root: string; touch(path: string, at: number): void } {
   const root = mkdtempSync(join(tmpdir(), "sde-build-"));
+  roots.push(root);
   const touch = (path: string, when: number) => {
     const full = join(root, path);
     mkdirSync(dirname(full), { recursive: true });
@@ -26,7 +32,6 @@ describe("build freshness (test/global-setup.ts)", () => {
     expect(buildStaleness(root)).toBeUndefined();
     touch("src/cli/main.ts", 1_000_020);
     expect(buildStaleness(root)).toBe("src changed after the last build");
-    rmSync(root, { recursive: true });
   });
 
   it("builds when an output is missing or was left old by a build that stopped halfway", () => {
@@ -37,7 +42,6 @@ describe("build freshness (test/global-setup.ts)", () => {
     expect(buildStaleness(root)).toBe("scripts changed after the last build");
     rmSync(join(root, "dist/datadog/client.bundle.js"));
     expect(buildStaleness(root)).toBe("dist/datadog/client.bundle.js is missing");
-    rmSync(root, { recursive: true });
   });
 
   it("sees a deleted source file through its folder's time", () => {
@@ -46,6 +50,5 @@ describe("build freshness (test/global-setup.ts)", () => {
     rmSync(join(root, "src/cli/gone.ts"));
     // The folder's time is now (after the outputs' 1 000 010 s): a build is due.
     expect(buildStaleness(root)).toBe("src changed after the last build");
-    rmSync(root, { recursive: true });
   });
 });

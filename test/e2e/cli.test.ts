@@ -1,6 +1,6 @@
 // The executable itself, as cron and scripts run it, against emulators served from this process.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -212,6 +212,7 @@ describe("demo and sandbox", () => {
     // Stopped: its settings file and its state are gone with the emulators.
     expect(existsSync(file)).toBe(false);
     expect(existsSync(dirname(state ?? ""))).toBe(false);
+    rmSync(dir, { recursive: true });
   });
 
   it("sandbox --settings-file in a folder that does not exist is exit 2 naming the flag", async () => {
