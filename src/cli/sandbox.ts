@@ -118,7 +118,7 @@ Examples (one shell; the sandbox runs in the background):
         });
       process.stdout.write(settings);
       process.stderr.write(
-        `sandbox: emulators running (stored points: ${emulators.datadog.url}/_emulator/series); stop with Ctrl-C\n`,
+        `sandbox: emulators running (stored points: ${emulators.datadog.url}/_emulator/series); stop with Ctrl-C or kill ${process.pid}\n`,
       );
       // Wait for a signal only: stdin may be closed (cron, CI, `&`), which must not stop us.
       await new Promise<void>((resolve) => {
