@@ -18,9 +18,9 @@ export function registerBackfill(cmd: Command): void {
     "after",
     `
 Examples:
-  segment-datadog-exporter backfill --from -45m                        # inside Datadog's 1h window
-  segment-datadog-exporter backfill --from -2d --bucket 1h --historical  # needs Historical Metrics Ingestion
-  segment-datadog-exporter backfill --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z --historical --json`,
+  segment-datadog-exporter backfill --from -45m                   # inside Datadog's 1h window
+  segment-datadog-exporter backfill --from -3h --historical       # older points need Historical Metrics Ingestion
+  segment-datadog-exporter backfill --from -2d --to -1d --bucket 1h --historical --state hourly.json --json   # another --bucket: its own state`,
   );
   cmd.action(async (flags: BackfillFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).

@@ -34,7 +34,7 @@ export function registerCheck(cmd: Command): void {
     `
 Examples:
   segment-datadog-exporter check --min-success-rate 99% --max-p95 30s --min-events 1
-  segment-datadog-exporter check --window 30m --junit reports/segment.xml --json > check.json`,
+  segment-datadog-exporter check --window 30m --junit segment-check.xml --json > check.json`,
   );
   cmd.action(async (flags: CheckFlags) => {
     // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).

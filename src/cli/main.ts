@@ -72,7 +72,9 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .addHelpText(
       "after",
       `
-Quick start (no credentials): ${PROGRAM} demo
+Example:
+  ${PROGRAM} demo      # quick start: export against the embedded emulators, no credentials
+
 Settings come from flags, then the environment (SEGMENT_TOKEN, DD_API_KEY, DD_APP_KEY, DD_SITE, …), then defaults.
 Run '${PROGRAM} <command> --help' for a command's flags and examples.`,
     );

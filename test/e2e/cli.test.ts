@@ -1,6 +1,8 @@
 // The executable itself, as cron and scripts run it, against emulators served from this process.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { BIN, cleanEnv, emulatorEnv, runCli } from "../helpers/cli.js";
@@ -156,31 +158,70 @@ describe("demo and sandbox", () => {
     expect(report.checkedAgainstTruth).toBe(report.points);
   });
 
-  it("sandbox prints ready-to-paste settings and stops on SIGTERM even with stdin closed", async () => {
-    const child = spawn(process.execPath, [BIN, "sandbox"], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  it("sandbox prints settings safe to eval, with a state of its own, and stops on SIGTERM even with stdin closed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sde-sandbox-"));
+    const file = join(dir, "sde.env");
+    const child = spawn(process.execPath, [BIN, "sandbox", "--settings-file", file], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.setEncoding("utf8");
     await new Promise<void>((resolve) => {
       child.stdout.on("data", (d: string) => {
         stdout += d;
-        if (stdout.split("\n").length > 5) resolve();
+        if (stdout.includes("\n# ")) resolve();
       });
     });
     const lines = stdout.trim().split("\n");
-    expect(lines.map((l) => l.split("=")[0])).toEqual([
+    expect(lines.slice(0, 6).map((l) => l.split("=")[0])).toEqual([
       "export SEGMENT_API_URL",
       "export SEGMENT_TOKEN",
       "export DD_API_URL",
       "export DD_API_KEY",
       "export DD_APP_KEY",
+      "export SEGMENT_EXPORTER_STATE",
     ]);
+    const ddUrl = lines[2]?.split("=")[1] ?? "";
+    expect(lines[6]).toContain(`${ddUrl}/_emulator/series`);
+    // The file holds the same text, written once the emulators listen, readable by its owner only.
+    expect(readFileSync(file, "utf8")).toBe(stdout);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The whole output, comment included, is safe to eval: what a shell makes of it.
+    const shell = spawnSync(
+      "sh",
+      ["-c", 'eval "$1"; printf "%s\\n" "$DD_API_URL" "$SEGMENT_EXPORTER_STATE"', "sh", stdout],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(shell.status).toBe(0);
+    const [evalUrl, state] = shell.stdout.trim().split("\n");
+    expect(evalUrl).toBe(ddUrl);
+    expect(state).toMatch(/segment-datadog-exporter-sandbox-[^/]+\/state\.json$/);
     const segmentUrl = lines[0]?.split("=")[1] ?? "";
     const workspace = await fetch(`${segmentUrl}/`, {
       headers: { authorization: `Bearer ${lines[1]?.split("=")[1]}` },
     });
     expect(workspace.status).toBe(200);
+    // The state's folder exists while the sandbox runs (an export would write it there).
+    expect(existsSync(dirname(state ?? ""))).toBe(true);
     const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exit).toBe(0);
+    // Stopped: its settings file and its state are gone with the emulators.
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(dirname(state ?? ""))).toBe(false);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("sandbox --settings-file in a folder that does not exist is exit 2 naming the flag", async () => {
+    const result = await runCli(["sandbox", "--settings-file", "/nonexistent-folder/sde.env"], cleanEnv());
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(
+      /^segment-datadog-exporter: --settings-file: cannot write \/nonexistent-folder\/sde\.env \(ENOENT\)/,
+    );
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 });

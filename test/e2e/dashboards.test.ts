@@ -44,6 +44,10 @@ describe("dashboard", () => {
     const created = (JSON.parse(first.stdout) as { dashboard: Summary }).dashboard;
     expect(created).toMatchObject({ action: "created", name: "Segment Event Delivery" });
     expect(created.url).toBe(`${emulators.datadog.url}/dashboard/${created.id}/segment-event-delivery`);
+    // The printed URL opens: the emulator serves the page a sandbox user would click.
+    const page = await fetch(created.url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<h1>Segment Event Delivery</h1>");
 
     const second = await runCli(["dashboard", "--json"], env());
     expect(second.code).toBe(0);
@@ -90,6 +94,7 @@ describe("monitors", () => {
     const created = (JSON.parse(first.stdout) as { monitors: Summary[] }).monitors;
     expect(created.map((m) => m.action)).toEqual(Array(5).fill("created"));
     expect(created[0]?.url).toBe(`${emulators.datadog.url}/monitors/${created[0]?.id}`);
+    for (const m of created) expect((await fetch(m.url)).status).toBe(200);
 
     const second = await runCli(args, env());
     const again = (JSON.parse(second.stdout) as { monitors: Summary[] }).monitors;

@@ -14,8 +14,8 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 describe("npm package", () => {
   it("packs, installs into a fresh prefix, and runs --help and demo", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sde-pack-"));
-    // dist was built by `npm test`'s pretest; --ignore-scripts keeps this test from rebuilding it
-    // while other test files run the executable.
+    // dist is fresh (npm ci's prepare, or test/global-setup.ts); --ignore-scripts keeps this test
+    // from rebuilding it while other test files run the executable.
     await run("npm", ["pack", "--ignore-scripts", "--pack-destination", dir], { cwd: root });
     const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     expect(tarball).toMatch(/^segment-datadog-exporter-\d+\.\d+\.\d+\.tgz$/);

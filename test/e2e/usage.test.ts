@@ -2,6 +2,7 @@
 // across a month boundary.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
+import { DEFAULT_SEED, demoFixture } from "../../src/emulator/segment/fixture.js";
 import { checkUsage } from "../../src/emulator/verify.js";
 import { runExport } from "../../src/run/export.js";
 import { deps, exportConfig } from "../helpers/export.js";
@@ -9,7 +10,11 @@ import { deps, exportConfig } from "../helpers/export.js";
 let now = 0;
 let emulators: Emulators;
 beforeAll(async () => {
-  emulators = await startEmulators({ segment: { now: () => now }, datadog: { now: () => now } });
+  // The backend source's API calls exceed 2^53: they must arrive as gauges all the same.
+  emulators = await startEmulators({
+    segment: { now: () => now, fixture: demoFixture(DEFAULT_SEED, { hugeApiCalls: true }) },
+    datadog: { now: () => now },
+  });
 });
 afterAll(async () => {
   await emulators.close();

@@ -164,4 +164,41 @@ describe("a two-workspace config file, through the CLI", () => {
       datadog.setNow(() => NOW);
     }
   });
+
+  it("a workspace's name labels its messages and never changes its tags (the tag is Segment's slug)", async () => {
+    const file = `${tempStatePath()}.yaml`;
+    writeFileSync(
+      file,
+      [
+        "workspaces:",
+        "  - name: prod",
+        "    tokenEnv: FIRST_SEGMENT_TOKEN",
+        `    apiUrl: ${first.url}`,
+        "    sources: { include: [web, no-such-source] }",
+        "",
+      ].join("\n"),
+    );
+    const realNow = Date.now();
+    first.setNow(() => realNow);
+    try {
+      const result = await runCli(
+        ["export", "--dry-run", "--config", file, "--state", tempStatePath(), "--no-usage", "--log-level", "warn"],
+        cleanEnv({ FIRST_SEGMENT_TOKEN: first.token }),
+      );
+      expect(result.code).toBe(0);
+      // The name is how messages point at the entry of the file.
+      expect(result.stderr).toContain("source filter 'no-such-source' of workspaces[0] (prod) matches no source");
+      const series = result.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { metric: string; tags: string[] });
+      expect(series.length).toBeGreaterThan(0);
+      for (const s of series) {
+        expect(s.tags).toContain("workspace:emulated-workspace");
+        expect(s.tags.some((t) => t.includes("prod"))).toBe(false);
+      }
+    } finally {
+      first.setNow(() => NOW);
+    }
+  });
 });

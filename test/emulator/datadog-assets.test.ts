@@ -129,3 +129,35 @@ describe("monitors", () => {
     expect(await failure(monitors({ appKey: "wrong" }).listMonitors({}))).toMatchObject({ code: 403 });
   });
 });
+
+describe("the pages the printed URLs point at", () => {
+  it("serves a stored dashboard and monitor as HTML at their app URLs, escaped, and 404 once gone", async () => {
+    const body = asDashboard(buildDashboard(assetOptions()));
+    const created = await dashboards().createDashboard({ body: { ...body, description: "<script>x</script> & co" } });
+    const page = await fetch(`${emu.url}${created.url}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    expect(html).toContain(`<h1>${body.title}</h1>`);
+    expect(html).toContain("&#60;script&#62;x&#60;/script&#62; &#38; co");
+    expect(html).not.toContain("<script>");
+    // Every top-level widget is listed by its title.
+    const titles = body.widgets.map((w) => (w.definition as { title?: string }).title).filter(Boolean);
+    expect(titles.length).toBeGreaterThan(3);
+    for (const title of titles) expect(html).toContain(String(title).replace(/&/g, "&#38;"));
+    // The slug is decoration, as in Datadog: the id finds the dashboard.
+    expect((await fetch(`${emu.url}/dashboard/${created.id}`)).status).toBe(200);
+
+    const [definition] = buildMonitors(assetOptions());
+    const monitor = await monitors().createMonitor({ body: asMonitor(definition) });
+    const monitorPage = await fetch(`${emu.url}/monitors/${monitor.id}`);
+    expect(monitorPage.status).toBe(200);
+    expect(await monitorPage.text()).toContain(`<h1>${monitor.name}</h1>`);
+
+    await dashboards().deleteDashboard({ dashboardId: created.id ?? "" });
+    expect((await fetch(`${emu.url}${created.url}`)).status).toBe(404);
+    expect((await fetch(`${emu.url}/monitors/999`)).status).toBe(404);
+    // Pages are not API calls: the request log holds only the client's.
+    expect(emu.requests.some((r) => r.path.startsWith("/dashboard/") || r.path.startsWith("/monitors/"))).toBe(false);
+  });
+});

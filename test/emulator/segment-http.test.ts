@@ -1,12 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateFixture, type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/index.js";
+import {
+  DEFAULT_SEED,
+  demoFixture,
+  generateFixture,
+  type SegmentEmulator,
+  startSegmentEmulator,
+} from "../../src/emulator/segment/index.js";
 import { DAY, get, HOUR, iso, MIN, must, NOW, walk } from "./segment-helpers.js";
 
 let emu: SegmentEmulator;
 let clock = NOW;
 
 beforeAll(async () => {
-  emu = await startSegmentEmulator({ now: () => clock });
+  // With the source whose API calls exceed 2^53: the usage routes must send it as a string.
+  emu = await startSegmentEmulator({ now: () => clock, fixture: demoFixture(DEFAULT_SEED, { hugeApiCalls: true }) });
 });
 afterAll(() => emu.close());
 

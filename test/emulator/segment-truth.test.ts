@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createTruth, demoFixture, generateFixture } from "../../src/emulator/segment/index.js";
+import { createTruth, DEFAULT_SEED, demoFixture, generateFixture } from "../../src/emulator/segment/index.js";
 import { HOUR, MIN, NOW } from "./segment-helpers.js";
 
 const fixture = demoFixture();
@@ -215,9 +215,19 @@ describe("segment ground truth: usage", () => {
     expect(day?.apiCalls).not.toBe(sum((r) => r.apiCalls));
   });
 
-  it("has a source whose API calls exceed 2^53", () => {
-    const u = t.dailyUsage("2026-11-01", Date.UTC(2026, 10, 1, 0, 0, 0));
+  it("has a source whose API calls exceed 2^53 when asked to, for the tests of big counts", () => {
+    const huge = createTruth(demoFixture(DEFAULT_SEED, { hugeApiCalls: true }));
+    const u = huge.dailyUsage("2026-11-01", Date.UTC(2026, 10, 1, 0, 0, 0));
     const row = u.sources.find((r) => r.sourceId === backend?.id);
     expect(row?.apiCalls ?? 0n).toBeGreaterThan(2n ** 53n);
+  });
+
+  it("looks like a real workspace by default (what demo and sandbox show): no count near 2^53", () => {
+    // A whole month, so the largest month-to-date values are among the rows.
+    const u = t.dailyUsage("2026-11-01", Date.UTC(2026, 11, 1) - 1);
+    const calls = [...u.sources, ...u.workspace].map((r) => r.apiCalls);
+    expect(calls.every((n) => n > 0n && n < 1_000_000_000n)).toBe(true);
+    const mtu = [...u.sources, ...u.workspace].flatMap((r) => MTU.map((f) => r.mtu[f]));
+    expect(mtu.every((n) => n >= 0n && n < 10_000_000n)).toBe(true);
   });
 });

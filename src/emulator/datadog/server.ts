@@ -1,6 +1,6 @@
 // Local Datadog metrics intake (reference §10): v2/v1 series, key validation, historical
-// metrics configuration, dashboards and monitors (assets.ts), fault injection and test-only
-// inspection routes under /_emulator/.
+// metrics configuration, dashboards and monitors (assets.ts) with the pages their printed URLs
+// point at (views.ts), fault injection and test-only inspection routes under /_emulator/.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultInjector } from "../faults.js";
 import { listen, readBody, sendJson, sleep } from "../http.js";
@@ -19,6 +19,7 @@ import type {
   DatadogRoute,
   DroppedPoint,
 } from "./types.js";
+import { viewOf } from "./views.js";
 
 function routeOf(path: string): DatadogRoute | undefined {
   if (path === "/api/v2/series" || path === "/api/v1/series") return "series";
@@ -127,6 +128,9 @@ export async function startDatadogEmulator(options: DatadogEmulatorOptions = {})
     const url = new URL(req.url ?? "/", "http://emulator");
     const body = await readBody(req);
     if (url.pathname.startsWith("/_emulator/")) return handleInspection(req, res, url);
+    // The pages `dashboard` and `monitors` link to; not API calls, so not in the request log.
+    const view = req.method === "GET" ? viewOf(url.pathname, assets.dashboards, assets.monitors) : undefined;
+    if (view) return send(res, view);
     const route = routeOf(url.pathname);
     const encoding = header(req, "content-encoding")?.trim().toLowerCase();
     // Keys are never logged: only their absence or rejection shows, through status and error.
