@@ -15,6 +15,8 @@ export interface Thresholds {
   minSuccessRate?: number | null | undefined;
   maxP95Ms?: number | null | undefined;
   minEvents?: number | null | undefined;
+  /** Fewer deliveries than this in the window: the success rate is not judged (one failure of one is not 0 %). */
+  minDeliveries?: number | undefined;
 }
 
 /** What one run did in one workspace (design §5's summary: the log line, `--json`, the health series). */

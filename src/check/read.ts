@@ -74,6 +74,7 @@ function thresholdsFor(config: CheckConfig, ws: WorkspaceSettings, c?: Connectio
     ),
     maxP95Ms: firstSet(perDestination?.maxP95Ms, config.thresholds.maxP95Ms, own?.maxP95Ms, DEFAULT_MAX_P95_MS),
     minEvents: firstSet(config.thresholds.minEvents, own?.minEvents),
+    minDeliveries: config.thresholds.minDeliveries,
   };
 }
 
@@ -83,6 +84,7 @@ export function runThresholds(config: CheckConfig): Thresholds {
     minSuccessRate: firstSet(config.thresholds.minSuccessRate, DEFAULT_MIN_SUCCESS_RATE),
     maxP95Ms: firstSet(config.thresholds.maxP95Ms, DEFAULT_MAX_P95_MS),
     minEvents: config.thresholds.minEvents,
+    minDeliveries: config.thresholds.minDeliveries,
   };
 }
 

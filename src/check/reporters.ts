@@ -15,7 +15,9 @@ const percent = (r: number | undefined) => (r === undefined ? "—" : `${(r * 10
 /** `success ≥ 99.00%, p95 ≤ 60s, events: no minimum`: which thresholds applied (issue #22). */
 export function describeThresholds(t: Thresholds): string {
   return [
-    t.minSuccessRate == null ? "success rate: off" : `success rate ≥ ${percent(t.minSuccessRate)}`,
+    t.minSuccessRate == null
+      ? "success rate: off"
+      : `success rate ≥ ${percent(t.minSuccessRate)} (from ${t.minDeliveries ?? 0} deliveries)`,
     t.maxP95Ms == null ? "p95: off" : `p95 ≤ ${formatDuration(t.maxP95Ms)}`,
     t.minEvents == null ? "events: no minimum" : `events ≥ ${t.minEvents}`,
   ].join(", ");

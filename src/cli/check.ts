@@ -19,6 +19,10 @@ export function registerCheck(cmd: Command): void {
       "--max-p95 <duration>",
       "largest acceptable p95 time to success per connection, e.g. 30s (default 60s, as the monitors; off: no maximum)",
     )
+    .option(
+      "--min-deliveries <n>",
+      "judge a connection's success rate only from this many deliveries in the window (default 20, as the monitors)",
+    )
     .option("--min-events <n>", "smallest acceptable event volume per source over the window (default: no minimum)")
     .option("--json", "print one JSON document on stdout")
     .option("--junit <file>", "write JUnit XML: one test case per connection and per source")

@@ -346,6 +346,8 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
       minSuccessRate: explicit(rateRaw, parseRate),
       maxP95Ms: explicit(p95Raw, (r) => parseDuration(r.value, r.from)),
       minEvents: explicit(eventsRaw, parseCount),
+      // The monitors' minimum: a connection with fewer deliveries in the window is not judged on its rate.
+      minDeliveries: minDeliveriesOf(inputs),
     },
     json: flags.json === true,
     junit: flags.junit,

@@ -115,6 +115,7 @@ export interface BackfillConfig extends CommonConfig, RunOptions {
 
 export interface CheckFlags extends CommonFlags {
   window?: string;
+  minDeliveries?: string;
   minSuccessRate?: string;
   maxP95?: string;
   minEvents?: string;

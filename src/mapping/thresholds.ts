@@ -35,7 +35,9 @@ export function judgeConnection(n: ConnectionNumbers, t: Thresholds): Verdict {
   // A value we cannot read must fail, never count as 0: a string "5000" discarded would look green.
   const failures: string[] = (n.invalid ?? []).map((what) => `cannot judge: Segment sent ${what}`);
   const rate = successRate(n);
-  if (t.minSuccessRate != null && rate !== undefined && rate < t.minSuccessRate) {
+  const attempts = n.successes + n.discarded + n.expired;
+  const enough = attempts >= (t.minDeliveries ?? 0);
+  if (t.minSuccessRate != null && rate !== undefined && enough && rate < t.minSuccessRate) {
     failures.push(
       `success rate ${percent(rate)} is below ${percent(t.minSuccessRate)} (${n.successes} delivered, ${n.discarded} discarded, ${n.expired} expired)`,
     );

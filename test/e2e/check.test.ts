@@ -117,7 +117,9 @@ describe("check", () => {
     expect(below.every((c) => !c.ok && c.failures.some((f) => f.includes("below 99.00%")))).toBe(true);
     expect(bare.code).toBe(5);
     const table = await runCli(["check"], env());
-    expect(table.stdout).toMatch(/^Thresholds: success rate ≥ 99\.00%, p95 ≤ 1m, events: no minimum$/m);
+    expect(table.stdout).toMatch(
+      /^Thresholds: success rate ≥ 99\.00% \(from 20 deliveries\), p95 ≤ 1m, events: no minimum$/m,
+    );
     const off = await runCli(["check", "--min-success-rate", "off", "--max-p95", "off"], env());
     expect(off.stdout).toMatch(/^Thresholds: success rate: off, p95: off, events: no minimum$/m);
     expect(off.code).toBe(0);
