@@ -13,6 +13,19 @@ export const DASHBOARD_TITLE = "Segment Event Delivery";
  */
 export const README_SECTION = "the README's *Dashboards and monitors* section";
 
+/**
+ * The dashboards' sections, in the order a person reads Segment's Event Delivery view (what it is
+ * comes first, as a note). The Datadog, Grafana and New Relic dashboards all have these, by these titles.
+ */
+export const SECTIONS = {
+  keyMetrics: "Key metrics",
+  errorDetails: "Error details",
+  trends: "Delivery trends",
+  eventVolume: "Event volume",
+  usage: "Usage (month to date)",
+  health: "Exporter health",
+} as const;
+
 /** `Segment Event Delivery`, or `Segment Event Delivery (<prefix>)` for a non-default prefix (design §5). */
 export function dashboardTitle(prefix: string): string {
   return prefix === DEFAULT_PREFIX ? DASHBOARD_TITLE : `${DASHBOARD_TITLE} (${prefix})`;
@@ -50,6 +63,11 @@ export interface AssetOptions {
   minDeliveries: number;
   bucketMs: number;
   delayMs: number;
+  /**
+   * How long after a bucket ends its points are sent: the first read (`delayMs`, the default) on
+   * Datadog; the last read age on New Relic and remote write, which take each bucket once (design §5).
+   */
+  sendAgeMs?: number | undefined;
   /** Event volume split by event_name / event_type (export's --events-group-by). */
   eventsGroupBy: readonly EventGroup[];
   /** `@handle`s appended to every monitor message. */

@@ -3,7 +3,15 @@
 // written to dashboard.json by --out, and sent through the client after ObjectSerializer.deserialize.
 // Layout follows how a person reads Segment's Event Delivery view: what it is, the key numbers,
 // why events failed, how it trends, then volume, usage and the exporter's own health.
-import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_SECTION, round } from "./common.js";
+import {
+  type AssetOptions,
+  DESCRIPTION_MARKER,
+  dashboardTitle,
+  MANAGED_TAG,
+  README_SECTION,
+  round,
+  SECTIONS,
+} from "./common.js";
 import { type SeriesNames, seriesNames } from "./series.js";
 
 export type Json = { [key: string]: unknown };
@@ -161,7 +169,7 @@ function about(s: SeriesNames, prefix: string): Json {
 
 function keyMetrics(s: SeriesNames, options: AssetOptions): Json {
   const rate = round(options.minSuccessRate * 100, 4);
-  return group("Key metrics", [
+  return group(SECTIONS.keyMetrics, [
     queryValue(
       "Delivered",
       [{ name: "query1", query: count(s.successes, DELIVERY_SCOPE), aggregator: "sum" }],
@@ -212,7 +220,7 @@ function keyMetrics(s: SeriesNames, options: AssetOptions): Json {
 
 function errorDetails(s: SeriesNames): Json {
   const by = `${CONNECTION_GROUP},reason`;
-  return group("Error details", [
+  return group(SECTIONS.errorDetails, [
     toplist(
       "Failures by reason",
       { name: "query1", query: count(s.failed, DELIVERY_SCOPE, "reason"), aggregator: "sum" },
@@ -260,7 +268,7 @@ function trends(s: SeriesNames, options: AssetOptions): Json {
       ],
       { description: "Milliseconds, as Segment reports them" },
     );
-  return group("Delivery trends", [
+  return group(SECTIONS.trends, [
     timeseries("Delivered, discarded, expired, retried", [
       bars(s.successes, "delivered"),
       bars(s.discarded, "discarded"),
@@ -320,7 +328,7 @@ function eventVolume(s: SeriesNames, options: AssetOptions): Json {
       }),
     );
   }
-  return group("Event volume", widgets);
+  return group(SECTIONS.eventVolume, widgets);
 }
 
 /**
@@ -340,7 +348,7 @@ function usage(s: SeriesNames): Json {
     formula: "query1",
     display: "bars",
   });
-  return group("Usage (month to date)", [
+  return group(SECTIONS.usage, [
     timeseries("MTU by type", [daily(s.mtu, "workspace,mtu_type")], {
       description: "Monthly tracked users so far this month, read once per UTC day; always the last month",
       time: USAGE_TIME,
@@ -354,7 +362,7 @@ function usage(s: SeriesNames): Json {
 
 function health(s: SeriesNames, prefix: string): Json {
   const e = s.exporter;
-  return group("Exporter health", [
+  return group(SECTIONS.health, [
     timeseries("Runs (heartbeat)", [
       {
         queries: [{ name: "query1", query: `sum:${e.heartbeat}{*} by {command}.rollup(count)` }],

@@ -87,22 +87,57 @@ export function p95Rule(bucketMs: number): { windowMs: number; buckets: number; 
   return { windowMs: buckets * bucketMs, buckets, slowBuckets: Math.max(3, Math.ceil(buckets / 2)) };
 }
 
+/** The windows and thresholds of the five monitors: one plan for Datadog, Prometheus and New Relic. */
+export interface MonitorPlan {
+  /**
+   * How long after a bucket starts its points have arrived: the bucket, then the age it is sent at.
+   * Evaluating earlier would read the newest bucket as missing and the rate as whatever the rest says.
+   */
+  arrivalMs: number;
+  /** The success rate's window: an hour, or two buckets when longer. */
+  deliveryWindowMs: number;
+  p95: ReturnType<typeof p95Rule>;
+  /** The heartbeat's window (three runs); no heartbeat for `stoppedAfterMs` (twice that) alerts. */
+  stoppedWindowMs: number;
+  stoppedAfterMs: number;
+  lagWindowMs: number;
+  maxLagS: number;
+  missedWindowMs: number;
+  /** --min-success-rate, printed short. */
+  rate: number;
+}
+
+export function monitorPlan(options: AssetOptions): MonitorPlan {
+  const { bucketMs } = options;
+  const sendAgeMs = options.sendAgeMs ?? options.delayMs;
+  // A run every bucket (the cron period); the window holds three. Datadog advises a no-data
+  // timeframe of at least twice the window, and no data is this monitor's alert: 30 minutes by default.
+  const stoppedWindowMs = Math.max(15 * MINUTE, 3 * bucketMs);
+  return {
+    arrivalMs: bucketMs + sendAgeMs,
+    deliveryWindowMs: Math.max(HOUR, 2 * bucketMs),
+    p95: p95Rule(bucketMs),
+    stoppedWindowMs,
+    stoppedAfterMs: 2 * stoppedWindowMs,
+    lagWindowMs: 15 * MINUTE,
+    // Steady-state lag is the send age + bucket + the cron period (≤ a bucket): three times that, at least 30 minutes.
+    maxLagS: Math.max(1800, Math.round((3 * (bucketMs + sendAgeMs)) / 1000)),
+    missedWindowMs: HOUR,
+    rate: round(options.minSuccessRate),
+  };
+}
+
 export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
   const s = seriesNames(options.prefix);
   const e = s.exporter;
-  const { bucketMs, delayMs } = options;
-  // Delivery points are stamped at the bucket start and arrive bucket + delay later: evaluating
-  // earlier would read the newest bucket as missing and the rate as whatever the rest says.
-  const evaluationDelayS = Math.round((bucketMs + delayMs) / 1000);
-  const deliveryWindow = Math.max(HOUR, 2 * bucketMs);
-  const p95 = p95Rule(bucketMs);
-  // A run every bucket (the cron period); the window holds three. Datadog advises a no-data
-  // timeframe of at least twice the window, and no data is this monitor's alert: 30 minutes by default.
-  const stoppedWindow = Math.max(15 * MINUTE, 3 * bucketMs);
-  const stoppedAfterMinutes = Math.round((2 * stoppedWindow) / MINUTE);
-  // Steady-state lag is delay + bucket + the cron period (≤ a bucket): three times that, at least 30 minutes.
-  const maxLagS = Math.max(1800, Math.round((3 * (bucketMs + delayMs)) / 1000));
-  const rate = round(options.minSuccessRate);
+  const { bucketMs } = options;
+  const plan = monitorPlan(options);
+  const evaluationDelayS = Math.round(plan.arrivalMs / 1000);
+  const deliveryWindow = plan.deliveryWindowMs;
+  const p95 = plan.p95;
+  const stoppedWindow = plan.stoppedWindowMs;
+  const stoppedAfterMinutes = Math.round(plan.stoppedAfterMs / MINUTE);
+  const { maxLagS, rate } = plan;
   const deliveryOptions = {
     evaluation_delay: evaluationDelayS,
     // A connection without traffic has no rate: silence is not a delivery failure.
@@ -178,7 +213,7 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
       key: "lag",
       description: "The newest exported bucket is too far behind: runs do not catch up.",
       name: monitorName("Segment exporter: lagging", options.prefix),
-      query: `max(last_15m):max:${e.lag}{command:export} by {workspace} > ${maxLagS}`,
+      query: `max(${window(plan.lagWindowMs)}):max:${e.lag}{command:export} by {workspace} > ${maxLagS}`,
       priority: 3,
       message: message(options, [
         `{{#is_alert}}The newest exported bucket of workspace {{workspace.name}} ended {{value}} s ago (maximum {{threshold}} s): runs end before catching up.{{/is_alert}}`,
@@ -198,7 +233,7 @@ export function monitorSpecs(options: AssetOptions): MonitorSpec[] {
       key: "missed",
       description: "Buckets became too old to export: data lost for good.",
       name: monitorName("Segment exporter: buckets missed (data lost)", options.prefix),
-      query: `sum(last_1h):sum:${e.bucketsMissed}{*} by {workspace}.as_count() > 0`,
+      query: `sum(${window(plan.missedWindowMs)}):sum:${e.bucketsMissed}{*} by {workspace}.as_count() > 0`,
       priority: 2,
       message: message(options, [
         "{{#is_alert}}Workspace {{workspace.name}} has {{value}} buckets that became too old to fetch or to submit before they were exported: those minutes are missing in Datadog for good.{{/is_alert}}",

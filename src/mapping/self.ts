@@ -19,6 +19,15 @@ export const EXPORTER_SERIES = {
   lag: "exporter.lag",
 } as const;
 
+/**
+ * The units of the health series that carry one (both seconds): the mapping below stamps them and the
+ * dashboards of the other tools read them (remote write names them `…_seconds`).
+ */
+export const EXPORTER_UNITS: Readonly<Partial<Record<keyof typeof EXPORTER_SERIES, MetricUnit>>> = {
+  runDuration: "seconds",
+  lag: "seconds",
+};
+
 export interface HealthContext {
   prefix: string;
   /** The --tag tags. */
@@ -46,7 +55,7 @@ export function selfMetricPoints(summary: RunSummary, ctx: HealthContext): Metri
   });
   const points: MetricPoint[] = [
     gauge(EXPORTER_SERIES.heartbeat, 1, run),
-    gauge(EXPORTER_SERIES.runDuration, summary.durationMs / 1000, run, "seconds"),
+    gauge(EXPORTER_SERIES.runDuration, summary.durationMs / 1000, run, EXPORTER_UNITS.runDuration),
     count(EXPORTER_SERIES.pointsSubmitted, summary.points, run),
     count(EXPORTER_SERIES.pointsRejected, summary.pointsRejected, run),
   ];
@@ -64,7 +73,8 @@ export function selfMetricPoints(summary: RunSummary, ctx: HealthContext): Metri
       count(EXPORTER_SERIES.bucketsMissed, ws.bucketsMissed, tags),
       count(EXPORTER_SERIES.bucketsFailed, ws.bucketsFailed, tags),
     );
-    if (ws.lagMs !== undefined) points.push(gauge(EXPORTER_SERIES.lag, Math.round(ws.lagMs / 1000), tags, "seconds"));
+    if (ws.lagMs !== undefined)
+      points.push(gauge(EXPORTER_SERIES.lag, Math.round(ws.lagMs / 1000), tags, EXPORTER_UNITS.lag));
   }
   return points;
 }
