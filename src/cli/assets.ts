@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import type { AssetConfig } from "../config/settings.js";
-import type { AssetFile } from "../dashboards/assets.js";
+import type { AssetFile, OtherAsset, OtherSink } from "../dashboards/assets.js";
 import type { AssetOptions } from "../dashboards/common.js";
 import type { Applied, DatadogAssets } from "../datadog/assets.js";
 import { PartialFailureError, UsageError } from "../errors.js";
@@ -19,7 +19,11 @@ export function addAssetOptions(cmd: Command): Command {
     )
     .option(
       "--out <dir>",
-      "write the definitions as Datadog asset files into DIR (for Terraform or a repo); send nothing",
+      "write the definitions as files into DIR (for Terraform, a repo, or to import); send nothing",
+    )
+    .option(
+      "--sink <name>",
+      "datadog (default): Datadog's dashboard and monitors; newrelic: New Relic dashboard and NRQL alert conditions; prometheus: Grafana dashboard and Prometheus alerting rules. newrelic and prometheus write files to import (--out DIR) and send nothing",
     )
     .option("--json", "print one JSON summary on stdout: created / updated / unchanged, with ids and URLs")
     .option("--min-success-rate <rate>", "minimum success rate per connection, e.g. 0.99 or 99% (default 99%)")
@@ -29,6 +33,10 @@ export function addAssetOptions(cmd: Command): Command {
     .option(
       "--historical",
       "as for export: Historical Metrics Ingestion is on for the prefix, so a --bucket/--delay past Datadog's 1h window is fine",
+    )
+    .option(
+      "--reread <ages>",
+      "with --sink newrelic or prometheus: the export's --reread (default 15m,40m); each bucket is sent at the last age, and the alerts wait for it",
     )
     .option("--events-group-by <list>", "event volume is split by event_name and/or event_type: show it per event")
     .option("--config <file>", "YAML or JSON config file: datadog, metricPrefix, tags, check and export sections")
@@ -55,6 +63,7 @@ export function assetOptionsOf(config: AssetConfig): AssetOptions {
     minDeliveries: config.minDeliveries,
     bucketMs: config.bucketMs,
     delayMs: config.delayMs,
+    sendAgeMs: config.sendAgeMs,
     eventsGroupBy: config.eventsGroupBy,
     notify: config.notify,
   };
@@ -70,6 +79,20 @@ export function previousFiles(dir: string | undefined): (path: string) => string
       return undefined; // absent (the usual case) or unreadable: written afresh, and a write error says why
     }
   };
+}
+
+/**
+ * `--sink newrelic|prometheus`: the one file of the command (which --out requires), and with
+ * --dry-run its document on stdout. Nothing is sent and no key is read.
+ */
+export async function writeOtherSink(
+  config: AssetConfig,
+  build: (sink: OtherSink, options: AssetOptions) => Promise<OtherAsset>,
+): Promise<boolean> {
+  if (config.sink === "datadog") return false;
+  const { document, file } = await build(config.sink, assetOptionsOf(config));
+  writeOffline(config, document, () => [file]);
+  return true;
 }
 
 /** --dry-run and --out; true when one of them ran (then nothing is sent). */

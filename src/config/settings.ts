@@ -14,12 +14,13 @@ import { registerSecret } from "../secrets.js";
 import type { EventGroup } from "../segment/events.js";
 import { MAX_WAIT_MS } from "../segment/waits.js";
 import { parseDuration, parseTime } from "../time.js";
+import { assetScheduleOf, assetSinkOf } from "./asset-sink.js";
 import { resolveDatadog } from "./datadog.js";
 import { DEFAULT_EXPORT_MAX_DURATION, DEFAULT_MAX_P95, DEFAULT_MIN_SUCCESS_RATE } from "./defaults.js";
 import type { Env } from "./env.js";
 import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
-import { resolveBucket, resolveBucketAndDelay, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
+import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
 import { resolveSink, resolveSinkWindow, type SinkConfig, sinkSecrets } from "./sink.js";
 import { parseCount, parseRate } from "./thresholds.js";
 import type {
@@ -383,8 +384,9 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
   const maxP95Ms = parseDuration(p95Raw?.value ?? DEFAULT_MAX_P95, p95Raw?.from ?? "--max-p95");
   if (maxP95Ms < 1) throw new UsageError(`${p95Raw?.from ?? "--max-p95"}: use at least 1ms`);
   const minDeliveries = minDeliveriesOf(inputs);
-  // Only bucket and delay shape the definitions; re-read ages are export's alone (no --reread here).
-  const { bucketMs, delayMs } = resolveBucketAndDelay(inputs, resolveSinkWindow(inputs));
+  const sink = assetSinkOf(inputs);
+  // Bucket and delay shape the definitions, and for a sink that takes each bucket once the last read age.
+  const { bucketMs, delayMs, sendAgeMs } = assetScheduleOf(inputs, sink);
   const offline = flags.dryRun === true || flags.out !== undefined;
   const settings = offline ? undefined : resolveDatadog(inputs, true);
   const appKey = settings?.appKey;
@@ -396,6 +398,7 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
   registerSecret(settings?.apiKey);
   registerSecret(appKey);
   return {
+    sink,
     datadog: settings && appKey ? { ...settings, appKey } : undefined,
     prefix: prefixOf(inputs),
     tags: tagsOf(inputs),
@@ -409,6 +412,7 @@ export function resolveAssets(flags: AssetFlags, rawEnv: NodeJS.ProcessEnv): Ass
     minDeliveries,
     bucketMs,
     delayMs,
+    ...(sendAgeMs !== undefined ? { sendAgeMs } : {}),
     eventsGroupBy: eventsGroupByOf(inputs),
     notify,
   };

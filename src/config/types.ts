@@ -3,6 +3,7 @@ import type { LogLevel } from "../log.js";
 import type { BackfillWindow } from "../plan/backfill.js";
 import type { Schedule } from "../plan/schedule.js";
 import type { EventGroup } from "../segment/events.js";
+import type { AssetSink } from "./asset-sink.js";
 import type { SinkConfig } from "./sink.js";
 
 /** Flags as commander hands them over (camelCase, strings or string arrays). */
@@ -140,6 +141,8 @@ export interface CheckConfig extends CommonConfig {
 
 /** `dashboard` and `monitors`. */
 export interface AssetFlags extends CommonFlags {
+  /** datadog (default), newrelic or prometheus: the latter two write files (--out) and send nothing. */
+  sink?: string;
   out?: string;
   json?: boolean;
   minSuccessRate?: string;
@@ -149,11 +152,15 @@ export interface AssetFlags extends CommonFlags {
   delay?: string;
   /** As for export: a --bucket/--delay past Datadog's 1h window is accepted (it changes no definition). */
   historical?: boolean;
+  /** With --sink newrelic|prometheus: the export's re-read ages, whose last is when a bucket is sent. */
+  reread?: string;
   eventsGroupBy?: string;
   notify?: string[];
 }
 
 export interface AssetConfig {
+  /** Where the assets go: created in Datadog, or files to import into New Relic or Grafana/Prometheus. */
+  sink: AssetSink;
   /** Absent when nothing is sent (--dry-run, --out); then apiKey and appKey are both present. */
   datadog?: (DatadogSettings & { appKey: string }) | undefined;
   prefix: string;
@@ -169,6 +176,8 @@ export interface AssetConfig {
   minDeliveries: number;
   bucketMs: number;
   delayMs: number;
+  /** When a bucket's points are sent, after it ends: the last read for newrelic and prometheus. */
+  sendAgeMs?: number | undefined;
   eventsGroupBy: EventGroup[];
   notify: string[];
 }

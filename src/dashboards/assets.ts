@@ -71,3 +71,42 @@ export function monitorAssets(
     return { path, content: render(dates?.created ?? day, day) };
   });
 }
+
+/** The tools `--sink` writes files for instead of sending (design §5, Dashboards and monitors). */
+export type OtherSink = "newrelic" | "prometheus";
+
+/** The file names of design §5, per tool and command. */
+export const OTHER_ASSET_FILES: Readonly<Record<OtherSink, { dashboard: string; monitors: string }>> = {
+  prometheus: { dashboard: "grafana-dashboard.json", monitors: "prometheus-rules.yml" },
+  newrelic: { dashboard: "newrelic-dashboard.json", monitors: "newrelic-alerts.json" },
+};
+
+/** What --dry-run prints and the file --out writes: both depend on the options alone, never on the day. */
+export interface OtherAsset {
+  document: unknown;
+  file: AssetFile;
+}
+
+export async function otherDashboardAsset(sink: OtherSink, options: AssetOptions): Promise<OtherAsset> {
+  const path = OTHER_ASSET_FILES[sink].dashboard;
+  if (sink === "prometheus") {
+    const { buildGrafanaDashboard } = await import("./grafana.js");
+    const document = buildGrafanaDashboard(options);
+    return { document, file: { path, content: json(document) } };
+  }
+  const { buildNewRelicDashboard } = await import("./newrelic-dashboard.js");
+  const document = buildNewRelicDashboard(options);
+  return { document, file: { path, content: json(document) } };
+}
+
+export async function otherMonitorsAsset(sink: OtherSink, options: AssetOptions): Promise<OtherAsset> {
+  const path = OTHER_ASSET_FILES[sink].monitors;
+  if (sink === "prometheus") {
+    const { buildPrometheusRules, prometheusRulesYaml } = await import("./prometheus-rules.js");
+    const document = buildPrometheusRules(options);
+    return { document, file: { path, content: prometheusRulesYaml(document, options.prefix) } };
+  }
+  const { buildNewRelicAlerts } = await import("./newrelic-alerts.js");
+  const document = buildNewRelicAlerts(options);
+  return { document, file: { path, content: json(document) } };
+}

@@ -19,7 +19,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** One alert per connection; destination_id keeps two same-named destinations of a source apart. */
-const CONNECTION = "workspace,source_slug,destination_id,destination";
+export const MONITOR_CONNECTION = ["workspace", "source_slug", "destination_id", "destination"] as const;
+const CONNECTION = MONITOR_CONNECTION.join(",");
 const CONNECTION_TEXT = "{{source_slug.name}} → {{destination.name}} (workspace {{workspace.name}})";
 
 /** `last_90m`, `last_2h`: Datadog's time-window syntax (reference §5.9). */
@@ -28,8 +29,11 @@ export function window(ms: number): string {
   return minutes % 60 === 0 ? `last_${minutes / 60}h` : `last_${minutes}m`;
 }
 
-interface MonitorSpec {
-  key: string;
+/** The five monitors, by key; every backend defines each of them. */
+export type MonitorKey = "success-rate" | "p95" | "stopped" | "lag" | "missed";
+
+export interface MonitorSpec {
+  key: MonitorKey;
   name: string;
   /** One sentence for the integration asset template (--out). */
   description: string;

@@ -1,0 +1,54 @@
+// `--sink` of `dashboard` and `monitors` (design §5, Dashboards and monitors): `datadog` creates or
+// updates the assets in Datadog; `newrelic` and `prometheus` write files to import and send nothing.
+// The run's own `--sink` (config/sink.ts) is being added beside this; once it parses the flag, the
+// environment and the config file, `assetSinkOf` becomes its `sinkNameOf(inputs)` and
+// `assetScheduleOf` its `resolveSchedule(inputs, resolveSinkWindow(inputs))`.
+import { UsageError } from "../errors.js";
+import { type Schedule, sendingAgeMs } from "../plan/schedule.js";
+import type { Inputs } from "./inputs.js";
+import { resolveBucketAndDelay, resolveSchedule } from "./schedule.js";
+import { resolveSinkWindow, type SinkWindow } from "./sink.js";
+import type { AssetFlags } from "./types.js";
+
+export const ASSET_SINKS = ["datadog", "newrelic", "prometheus"] as const;
+export type AssetSink = (typeof ASSET_SINKS)[number];
+
+const LABELS: Readonly<Record<Exclude<AssetSink, "datadog">, string>> = {
+  newrelic: "New Relic",
+  prometheus: "Prometheus remote write",
+};
+
+export function assetSinkOf(inputs: Inputs<AssetFlags>): AssetSink {
+  const raw = inputs.flags.sink;
+  if (raw === undefined) return "datadog";
+  const sink = ASSET_SINKS.find((name) => name === raw.trim().toLowerCase());
+  if (!sink) throw new UsageError(`--sink: '${raw}' is not a sink; use ${ASSET_SINKS.join(", ")}`);
+  if (sink !== "datadog" && inputs.flags.out === undefined) {
+    const example = sink === "prometheus" ? "grafana/" : "newrelic/";
+    throw new UsageError(
+      `--sink ${sink}: the assets for ${LABELS[sink]} are files to import and nothing is sent; give --out DIR, e.g. --out ${example}`,
+    );
+  }
+  return sink;
+}
+
+/**
+ * The schedule the assets are built for. Datadog: bucket and delay, checked against its window as
+ * before. The others take each bucket once, at its last read age (design §5, Sinks), so the re-read
+ * ages say when points arrive; their age limits are the export's to enforce (these commands send
+ * nothing and do not know --remote-write-max-age), so the window here does not bound them.
+ */
+export function assetScheduleOf(
+  inputs: Inputs<AssetFlags>,
+  sink: AssetSink,
+): Pick<Schedule, "bucketMs" | "delayMs"> & { sendAgeMs?: number } {
+  if (sink === "datadog") return resolveBucketAndDelay(inputs, resolveSinkWindow(inputs));
+  const window: SinkWindow = {
+    label: LABELS[sink],
+    writeRule: "once",
+    maxAgeMs: Number.POSITIVE_INFINITY,
+    windowLabel: `${LABELS[sink]}'s window`,
+  };
+  const schedule = resolveSchedule(inputs, window);
+  return { bucketMs: schedule.bucketMs, delayMs: schedule.delayMs, sendAgeMs: sendingAgeMs(schedule) };
+}
