@@ -84,7 +84,45 @@ describe("resolveAssets", () => {
     [{ minDeliveries: "-3" }, keys, /^--min-deliveries: '-3' is not a count/],
     [{ json: true, dryRun: true }, keys, /^--json and --dry-run/],
     [{ datadogUrl: "http://datadog.example.com" }, keys, /plain http:\/\/ is refused/],
+    [{ sink: "grafana", out: "x" }, {}, /^--sink: 'grafana' is not a sink; use datadog, newrelic, prometheus$/],
+    [
+      { sink: "prometheus" },
+      keys,
+      /^--sink prometheus: the assets for Prometheus remote write are files to import and nothing is sent; give --out DIR, e\.g\. --out grafana\/$/,
+    ],
+    [{ sink: "newrelic", dryRun: true }, {}, /^--sink newrelic: .* give --out DIR, e\.g\. --out newrelic\/$/],
+    [{ sink: "newrelic", out: "x", reread: "49h" }, {}, /^--reread: re-read ages above 48h are pointless/],
   ])("refuses %j with one line naming the fix", (flags, env, message) => {
     expect(() => resolveAssets(flags, env)).toThrow(message);
+  });
+});
+
+describe("resolveAssets --sink (issue #21.6)", () => {
+  it("is datadog by default, sent at the first read (--delay)", () => {
+    const c = resolveAssets({}, keys);
+    expect(c.sink).toBe("datadog");
+    expect(c.sendAgeMs).toBeUndefined();
+  });
+
+  it("newrelic and prometheus write files: no key needed, and each bucket is sent at the last re-read age", () => {
+    expect(resolveAssets({ sink: "prometheus", out: "grafana/" }, {})).toMatchObject({
+      sink: "prometheus",
+      datadog: undefined,
+      bucketMs: 300_000,
+      delayMs: 120_000,
+      sendAgeMs: 40 * 60_000, // the default re-read ages 15m,40m
+    });
+    expect(resolveAssets({ sink: "NewRelic", out: "nr/", reread: "10m,30m" }, {}).sendAgeMs).toBe(30 * 60_000);
+    expect(resolveAssets({ sink: "newrelic", out: "nr/", reread: "1m", delay: "3m" }, {}).sendAgeMs).toBe(3 * 60_000);
+    const path = configFile("export: { bucket: 15m, reread: [20m, 1h] }\n");
+    expect(resolveAssets({ sink: "newrelic", out: "nr/", config: path }, {})).toMatchObject({
+      bucketMs: 900_000,
+      sendAgeMs: 3_600_000,
+    });
+  });
+
+  it("does not hold the other tools to Datadog's 1h window (the export checks its own sink's)", () => {
+    expect(() => resolveAssets({ bucket: "1h" }, keys)).toThrow(/pass --historical$/);
+    expect(resolveAssets({ sink: "newrelic", out: "nr/", bucket: "1h" }, {}).bucketMs).toBe(3_600_000);
   });
 });

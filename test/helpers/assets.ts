@@ -6,6 +6,7 @@ import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
 import { mapFailures } from "../../src/mapping/failures.js";
 import { selfMetricPoints } from "../../src/mapping/self.js";
+import type { MetricPoint } from "../../src/mapping/types.js";
 import { mapUsage } from "../../src/mapping/usage.js";
 
 export const PREFIX = "acme.segment_x";
@@ -27,7 +28,11 @@ export function assetOptions(over: Partial<AssetOptions> = {}): AssetOptions {
 
 /** Every metric name the export's mapping code emits under `prefix`, by running it on minimal input. */
 export function mappedMetrics(prefix: string): Set<string> {
-  const names = new Set<string>();
+  return new Set(mappedPoints(prefix).map((p) => p.metric));
+}
+
+/** One point of every series the export's mapping code emits under `prefix`: names and units as mapped. */
+export function mappedPoints(prefix: string): MetricPoint[] {
   const families = ["successes", "discarded", "expired", "retried", "time_to_success", "time_to_first_attempt"];
   const delivery = mapDeliverySummary(
     families.map((metricName) => ({
@@ -107,8 +112,7 @@ export function mappedMetrics(prefix: string): Set<string> {
     tags: [],
   });
   expect(failures).toHaveLength(1);
-  for (const p of [...delivery.points, ...volume, ...usage, ...failures, ...self]) names.add(p.metric);
-  return names;
+  return [...delivery.points, ...volume, ...usage, ...failures, ...self];
 }
 
 /** Paths of keys a deserialized client model kept as additionalProperties or could not parse. */
