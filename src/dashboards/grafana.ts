@@ -18,6 +18,8 @@ export const GRAFANA_SCHEMA_VERSION = 39;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, kept as written
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" } as const;
 const WIDTH = 24;
+/** Every range ends a millisecond before the step: a bar stands at the end of its bucket (see PromRange). */
+const GRAFANA_OFFSET_MS = 1;
 
 const UNITS: Readonly<Record<NonNullable<NeutralPanel["unit"]>, string>> = {
   count: "short",
@@ -67,7 +69,7 @@ function targetsOf(panel: NeutralPanel, range: string, wrap: (expr: string) => s
   return panel.queries.map((query, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: DATASOURCE,
-    expr: wrap(promQuery(query, { range, variables: true })),
+    expr: wrap(promQuery(query, { range, offsetMs: GRAFANA_OFFSET_MS, variables: true })),
     legendFormat: legendOf(query),
     instant,
     range: !instant,

@@ -10,7 +10,7 @@ import { formatDuration } from "../units.js";
 import { type AssetOptions, dashboardTitle, MANAGED_BY, README_SECTION, round } from "./common.js";
 import { MONITOR_CONNECTION, type MonitorKey, monitorPlan, monitorSpecs } from "./monitors.js";
 import { deliveries, div, type Expr, type Query, series, sum } from "./panels.js";
-import { type PromRange, promName, promQuery, promSelector } from "./promql.js";
+import { type PromRange, promName, promOffset, promQuery, promSelector } from "./promql.js";
 import { seriesRefs } from "./refs.js";
 
 export interface PrometheusRule {
@@ -41,11 +41,13 @@ export function prometheusExpressions(options: AssetOptions): Record<MonitorKey,
   const e = s.exporter;
   const plan = monitorPlan(options);
   const bucket = formatDuration(options.bucketMs);
+  // The newest complete bucket started `arrivalMs` ago: each range ends a millisecond after its start (see PromRange).
   const late = (windowMs: number): PromRange => ({
     range: formatDuration(windowMs),
-    offset: formatDuration(plan.arrivalMs),
+    offsetMs: plan.arrivalMs - 1,
     variables: false,
   });
+  const now = (windowMs: number): PromRange => ({ range: formatDuration(windowMs), offsetMs: 0, variables: false });
   const perConnection = (expr: Expr): Query => ({ expr, scope: "none", by: MONITOR_CONNECTION });
   const exporter = (expr: Expr, by: string[] = []): Query => ({
     expr,
@@ -64,18 +66,19 @@ export function prometheusExpressions(options: AssetOptions): Record<MonitorKey,
       ? `${below} and (${promQuery(perConnection(deliveries(s)), window)}) >= ${options.minDeliveries}`
       : below;
 
-  // Sustained p95: each bucket's p95 above the maximum counts once (a subquery stepping one bucket,
-  // aligned to the epoch as buckets are), and the alert needs half of the window's buckets, as on Datadog.
-  const slow = `${promQuery(perConnection(series(s.timeToSuccessP95, "max")), { range: bucket, variables: false })} > ${options.maxP95Ms / 1000}`;
-  const p95 = `count_over_time((${slow})[${formatDuration(plan.p95.windowMs)}:${bucket}] offset ${formatDuration(plan.arrivalMs)}) >= ${plan.p95.slowBuckets}`;
+  // Sustained p95: each bucket's p95 above the maximum counts once — a subquery stepping one bucket
+  // (its steps are multiples of the step, aligned as buckets are), each step reading the bucket that
+  // ended at it — and the alert needs half of the window's buckets, as on Datadog.
+  const slow = `${promQuery(perConnection(series(s.timeToSuccessP95, "max")), { range: bucket, offsetMs: 1, variables: false })} > ${options.maxP95Ms / 1000}`;
+  const p95 = `count_over_time((${slow})[${formatDuration(plan.p95.windowMs)}:${bucket}]${promOffset(plan.arrivalMs - options.bucketMs - 1)}) >= ${plan.p95.slowBuckets}`;
 
   return {
     "success-rate": successRate,
     p95,
     // Every export run writes heartbeat 1, stamped at run time: none for twice three runs is the alert.
     stopped: `absent_over_time(${promName(e.heartbeat)}${promSelector(exporter(series(e.heartbeat, "max")), false)}[${formatDuration(plan.stoppedAfterMs)}])`,
-    lag: `${promQuery(exporter(series(e.lag, "max"), ["workspace"]), { range: formatDuration(plan.lagWindowMs), variables: false })} > ${plan.maxLagS}`,
-    missed: `${promQuery({ expr: sum(e.bucketsMissed), scope: "none", by: ["workspace"] }, { range: formatDuration(plan.missedWindowMs), variables: false })} > 0`,
+    lag: `${promQuery(exporter(series(e.lag, "max"), ["workspace"]), now(plan.lagWindowMs))} > ${plan.maxLagS}`,
+    missed: `${promQuery({ expr: sum(e.bucketsMissed), scope: "none", by: ["workspace"] }, now(plan.missedWindowMs))} > 0`,
   };
 }
 

@@ -10,11 +10,41 @@ import { remoteWriteName, type SeriesRef } from "./refs.js";
 export interface PromRange {
   /** The range of the `*_over_time` functions: `$__interval`, `$__range`, `1h`. */
   range: string;
-  /** `45m`: look at data this much older, for data that arrives late (alerting rules). */
-  offset?: string | undefined;
+  /**
+   * How far back the range ends, in ms (`offset`). Samples sit exactly on bucket boundaries, and a
+   * range holds both of its ends in Prometheus 2 but only its newest end in Prometheus 3 (and
+   * VictoriaMetrics), so a range that ends on a boundary would count a bucket twice in one and once in
+   * the other. An offset a millisecond off the boundary keeps exactly one bucket per bucket-long step
+   * under both: +1 ms reads the buckets that ended at the step, arrival − 1 ms the newest complete one.
+   */
+  offsetMs: number;
   /** Filter by the dashboard's template variables (`$workspace`, …); off in alerting rules. */
   variables: boolean;
 }
+
+/** A PromQL duration, compound where needed: 2699999 ms → `44m59s999ms`. */
+export function promDuration(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`not a PromQL duration: ${ms} ms`);
+  if (ms === 0) return "0s";
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1_000],
+    ["ms", 1],
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join("");
+}
+
+/** ` offset 44m59s999ms`, or nothing. */
+export const promOffset = (ms: number): string => (ms > 0 ? ` offset ${promDuration(ms)}` : "");
 
 const OVER_TIME: Readonly<Record<Agg, { inner: string; outer: string }>> = {
   sum: { inner: "sum_over_time", outer: "sum" },
@@ -41,8 +71,7 @@ export const promBy = (by: readonly string[]): string =>
 /** One series aggregated over `range` and then across series by `query.by`. */
 function leaf(series: SeriesRef, agg: Agg, query: Query, at: PromRange): string {
   const { inner, outer } = OVER_TIME[agg];
-  const offset = at.offset ? ` offset ${at.offset}` : "";
-  return `${outer}${promBy(query.by)}(${inner}(${promName(series)}${promSelector(query, at.variables)}[${at.range}]${offset}))`;
+  return `${outer}${promBy(query.by)}(${inner}(${promName(series)}${promSelector(query, at.variables)}[${at.range}]${promOffset(at.offsetMs)}))`;
 }
 
 /** An expression of a query; operands that are operations are parenthesised. */

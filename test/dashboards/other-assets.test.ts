@@ -162,8 +162,8 @@ describe("Grafana dashboard (--sink prometheus)", () => {
       expect(p.interval, String(p.title)).toBe(usage ? "1d" : "5m");
       expect(p.timeFrom, String(p.title)).toBe(usage ? "30d" : undefined);
     }
-    for (const t of targets) expect(t.expr.includes("[$__range]"), t.panel).toBe(t.instant);
-    expect(targets.filter((t) => !t.instant).every((t) => t.expr.includes("[$__interval]"))).toBe(true);
+    for (const t of targets) expect(t.expr.includes("[$__range] offset 1ms)"), t.panel).toBe(t.instant);
+    expect(targets.filter((t) => !t.instant).every((t) => t.expr.includes("[$__interval] offset 1ms)"))).toBe(true);
   });
 
   it("colours the key numbers with the monitors' thresholds (p95 in seconds, as remote write carries it)", () => {
@@ -280,18 +280,18 @@ describe("Prometheus alerting rules (--sink prometheus)", () => {
 
   it("take thresholds and windows from the flags, and look past the buckets not yet sent", () => {
     const [rate, p95, stopped, lag, missed] = [0, 1, 2, 3, 4].map((i) => expr({}, i));
-    // 5m bucket + sent 40m after it ends: complete data is 45 minutes old.
-    expect(rate).toContain("[1h] offset 45m");
+    // 5m bucket + sent 40m after it ends: the newest complete bucket started 45 minutes ago.
+    expect(rate).toContain("[1h] offset 44m59s999ms)");
     expect(rate).toMatch(/\) < 0\.999 and \(.*\) >= 20$/);
-    expect(p95).toMatch(/ > 30\)\[30m:5m\] offset 45m\) >= 3$/);
+    expect(p95).toContain("_p95_seconds[5m] offset 1ms)) > 30)[30m:5m] offset 39m59s999ms) >= 3");
     expect(stopped).toMatch(/^absent_over_time\(acme_segment_x_exporter_heartbeat\{command="export"\}\[30m\]\)$/);
     expect(lag).toMatch(/\[15m\]\)\) > 8100$/);
     expect(missed).toMatch(/\[1h\]\)\) > 0$/);
     // Without --min-deliveries every connection is rated; 1m buckets need 15 slow of 30.
     expect(expr({ minDeliveries: 1 }, 0)).not.toContain(" and ");
-    expect(expr({ bucketMs: MIN }, 1)).toMatch(/\[30m:1m\] offset 41m\) >= 15$/);
+    expect(expr({ bucketMs: MIN }, 1)).toMatch(/\[1m\] offset 1ms\)\) > 30\)\[30m:1m\] offset 39m59s999ms\) >= 15$/);
     // Datadog's schedule (sent at the first read): bucket + delay.
-    expect(expr({ sendAgeMs: undefined }, 0)).toContain("[1h] offset 7m");
+    expect(expr({ sendAgeMs: undefined }, 0)).toContain("[1h] offset 6m59s999ms)");
   });
 });
 
