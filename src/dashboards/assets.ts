@@ -94,9 +94,9 @@ export async function otherDashboardAsset(sink: OtherSink, options: AssetOptions
     const document = buildGrafanaDashboard(options);
     return { document, file: { path, content: json(document) } };
   }
-  const { buildNewRelicDashboard } = await import("./newrelic-dashboard.js");
+  const { buildNewRelicDashboard, newRelicDashboardJson } = await import("./newrelic-dashboard.js");
   const document = buildNewRelicDashboard(options);
-  return { document, file: { path, content: json(document) } };
+  return { document, file: { path, content: newRelicDashboardJson(document) } };
 }
 
 export async function otherMonitorsAsset(sink: OtherSink, options: AssetOptions): Promise<OtherAsset> {

@@ -168,6 +168,14 @@ export function buildNewRelicDashboard(options: AssetOptions): NewRelicDashboard
   };
 }
 
+/**
+ * The import file: indented JSON with each `"accountIds": [0]` on one line, so the README's one `sed`
+ * puts the user's account in every query and variable.
+ */
+export function newRelicDashboardJson(dashboard: NewRelicDashboard): string {
+  return `${JSON.stringify(dashboard, null, 2).replace(/"accountIds": \[\s+(\d+)\s+\]/g, '"accountIds": [$1]')}\n`;
+}
+
 /** Every NRQL query of a New Relic dashboard (widgets and variables), with the widget's title. */
 export function newRelicQueries(dashboard: NewRelicDashboard): Array<{ title: string; query: string }> {
   return [

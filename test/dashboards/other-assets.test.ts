@@ -19,7 +19,7 @@ import {
 } from "../../src/dashboards/newrelic-dashboard.js";
 import { buildPrometheusRules, prometheusRulesYaml } from "../../src/dashboards/prometheus-rules.js";
 import { remoteWriteName } from "../../src/dashboards/refs.js";
-import { assetOptions, mappedPoints, PREFIX } from "../helpers/assets.js";
+import { assetOptions, linksIn, mappedPoints, PREFIX } from "../helpers/assets.js";
 import { checkRules, runsWith } from "../helpers/prometheus.js";
 
 const MIN = 60_000;
@@ -210,6 +210,15 @@ describe("New Relic dashboard (--sink newrelic)", () => {
     }
   });
 
+  it("names account 0 on one line per query, so one substitution puts the user's account everywhere", async () => {
+    const { file } = await otherDashboardAsset("newrelic", options());
+    const queries = newRelicQueries(dashboard).length;
+    expect(file.content.match(/"accountIds": \[0\]/g)).toHaveLength(queries);
+    const mine = JSON.parse(file.content.replaceAll('"accountIds": [0]', '"accountIds": [1234567]'));
+    expect(JSON.stringify(mine)).not.toMatch(/"accountIds":\[0\]/);
+    expect(mine.variables[0].nrqlQuery.accountIds).toEqual([1234567]);
+  });
+
   it("has the Datadog dashboard's sections as headers, in its order", () => {
     const headers = widgets
       .filter(
@@ -345,8 +354,11 @@ describe("the files", () => {
         expect(a.file).toEqual(b.file);
         expect(a.file.content).not.toMatch(/20\d\d-\d\d-\d\d/);
         expect(Object.values(OTHER_ASSET_FILES[sink])).toContain(a.file.path);
+        // No links: the project has no web home (README_SECTION names the guide instead).
+        expect(linksIn(a.file.content), a.file.path).toEqual([]);
         // --dry-run prints the document the file holds.
         if (a.file.path.endsWith(".json")) expect(JSON.parse(a.file.content)).toEqual(a.document);
+        else expect(parse(a.file.content)).toEqual(a.document);
       }
     }
   });
