@@ -16,7 +16,10 @@
 //   scripts/bundle-datadog-client.mjs) is imported from that bundle, not bundled again: the
 //   client's package is a build dependency only.
 // - dist/bundle/ is as deep as dist/cli/, so a path read relative to a module at run time
-//   (createRequire(import.meta.url)("../../package.json") in main.ts) resolves as before.
+//   (createRequire(import.meta.url)("../../package.json") in main.ts) resolves as before. An
+//   import() of a computed path is not followed and resolves against dist/bundle/ at run time:
+//   datadog/load.ts's first try (`import(bundle)`) misses there and falls back to its literal
+//   import, which this build points at the prebuilt bundle.
 // - Not minified (minifying saved nothing measurable), with source maps back to src/*.ts through
 //   tsc's maps: stack traces in debug logs keep their names, and `node --enable-source-maps` shows
 //   TypeScript lines.
@@ -31,23 +34,22 @@ const OUTDIR = "dist/bundle";
 /** Packages loaded by `--help` or a usage error: bundled (a start pays for files more than bytes). */
 const COLD_PATH_PACKAGES = new Set(["commander", "p-throttle"]);
 /**
- * Built-ins a bundled package requires at load but this CLI never uses: loaded on first use.
- * commander spawns executable subcommands with child_process (which loads net, dgram, …); ours
- * are all in-process.
+ * Built-ins a bundled package requires at load but this CLI never uses, by the packages (importer
+ * paths) whose require is deferred to first use. commander spawns executable subcommands with
+ * child_process (which loads net, dgram, …); ours all run in-process.
  */
-const LAZY_BUILTINS = { "node:child_process": "commander" };
+const LAZY_BUILTINS = { "node:child_process": /[\\/]node_modules[\\/]commander[\\/]/ };
 const SHARED = "cli-bundle:shared";
 
 const packageOf = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
 
 /** How imports resolve, in both passes. */
 function resolveImports(b) {
-  b.onResolve({ filter: /^node:/ }, (args) => {
-    const by = LAZY_BUILTINS[args.path];
-    return by && args.importer.includes(`/node_modules/${by}/`)
+  b.onResolve({ filter: /^node:/ }, (args) =>
+    LAZY_BUILTINS[args.path]?.test(args.importer)
       ? { path: args.path, namespace: "lazy-builtin" }
-      : { path: args.path, external: true };
-  });
+      : { path: args.path, external: true },
+  );
   b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
     // Read-only use (commander calls spawn on it): a proxy that loads the module on first access.
     contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
@@ -88,7 +90,7 @@ const options = {
 const graph = (await build({ ...options, write: false, plugins: [{ name: "graph", setup: resolveImports }] }))
   .metafile.inputs;
 const shared = sharedModules(graph, ENTRY, (path) => path.startsWith("dist/"));
-const importsShared = new Set(entriesOf(graph, ENTRY).filter((e) => e !== ENTRY));
+const importsShared = new Set(entriesOf(graph, ENTRY).filter((e) => e !== ENTRY && e.startsWith("dist/")));
 
 // Pass 2: the bundle. Every entry but ENTRY imports the shared modules, which makes them one chunk.
 const sharedChunk = {

@@ -3,7 +3,7 @@
 //
 // esbuild puts a module in the chunk of the exact set of entries that reach it (the entry file and
 // every dynamic import() target). Modules shared by different sets therefore land in many small
-// chunks: a usage error of `export` read 16 files, most under 1 KB. Rollup would merge modules
+// chunks: a usage error of `export` read 22 files, most of them chunks under 1 KB. Rollup would merge modules
 // already loaded by the importer; esbuild has no such option, so the build gives the modules picked
 // here one set: every entry but the CLI's own entry imports them all, and they form one chunk.
 //
