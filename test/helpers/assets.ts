@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import type { AssetOptions } from "../../src/dashboards/common.js";
 import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
+import { mapFailures } from "../../src/mapping/failures.js";
 import { selfMetricPoints } from "../../src/mapping/self.js";
 import { mapUsage } from "../../src/mapping/usage.js";
 
@@ -98,7 +99,15 @@ export function mappedMetrics(prefix: string): Set<string> {
     },
     { prefix, tags: [], timestamp: 0, segmentCalls: new Map([["delivery-metrics 200", 1]]) },
   );
-  for (const p of [...delivery.points, ...volume, ...usage, ...self]) names.add(p.metric);
+  // Error details: one failed delivery in the one bucket asked for.
+  const failures = mapFailures([{ discardReason: "502", series: [{ time: "2026-01-01T00:00:00Z", count: 1 }] }], {
+    prefix,
+    bucketMs: 300_000,
+    buckets: [Date.parse("2026-01-01T00:00:00Z")],
+    tags: [],
+  });
+  expect(failures).toHaveLength(1);
+  for (const p of [...delivery.points, ...volume, ...usage, ...failures, ...self]) names.add(p.metric);
   return names;
 }
 
