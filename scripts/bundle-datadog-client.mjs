@@ -4,9 +4,8 @@
 // dashboards and monitors APIs with their models, see src/datadog/client.ts). The bundles are all
 // the runtime needs, so the package itself is only a build dependency; the license texts of every
 // bundled package ship beside them.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { build } from "esbuild";
+import { bundledPackages, writeNotices } from "./notices.mjs";
 
 const bundle = (name) =>
   build({
@@ -25,19 +24,8 @@ const bundle = (name) =>
   });
 
 const results = await Promise.all([bundle("client-core"), bundle("client")]);
-const packages = new Set();
-for (const input of results.flatMap((r) => Object.keys(r.metafile.inputs))) {
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-  if (match) packages.add(match[1]);
-}
-const notices = [...packages].sort().map((name) => {
-  const dir = join("node_modules", name);
-  const { version, license } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  const file = readdirSync(dir).find((f) => /^(licen[sc]e|copying)/i.test(f));
-  const text = file ? readFileSync(join(dir, file), "utf8").trim() : `License: ${license}`;
-  return `${name}@${version} (${license})\n\n${text}\n`;
-});
-writeFileSync(
+writeNotices(
   "dist/datadog/client.bundle.LICENSES.txt",
-  `Third-party code bundled in client-core.bundle.js and client.bundle.js:\n\n${notices.join(`\n${"=".repeat(78)}\n\n`)}`,
+  "Third-party code bundled in client-core.bundle.js and client.bundle.js:",
+  bundledPackages(results.map((r) => r.metafile)),
 );

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { demoFixture, generateFixture } from "../../src/emulator/segment/fixture.js";
+import { must } from "../emulator/segment-helpers.js";
 import { BIN, type CliResult, cleanEnv, emulatorEnv, runCli } from "../helpers/cli.js";
 import { tempStatePath } from "../helpers/export.js";
 import { type Hostile, hostileServer, json, type Rule } from "../helpers/hostile.js";
@@ -78,20 +79,35 @@ function expectOneCleanLine(result: CliResult, secrets: string[] = []) {
 }
 
 describe("a run always ends by itself", () => {
-  it("Datadog accepts the connection and never answers: --request-timeout holds under forced GC", async () => {
-    const dd = await hostile(undefined, () => "hang");
+  it("Datadog accepts a submit and never answers it: --request-timeout holds under forced GC", async () => {
+    // The first submit hangs; every later request reaches the emulator. Only the request timeout
+    // (1s) frees the run to retry and deliver: were the flag ignored, the default 30s timeout would
+    // hold the submit until --max-duration (30s) ended the run with exit 4.
+    const submits: number[] = [];
+    const dd = await hostile("datadog", (req, forward) => {
+      if (!isSubmit(req.path)) return forward();
+      submits.push(Date.now());
+      return submits.length === 1 ? "hang" : forward();
+    });
     const started = Date.now();
     const result = await runWithGc(
-      ["export", "--state", tempStatePath(), "--request-timeout", "1s", "--max-duration", "8s", "--no-usage"],
+      [
+        ...["export", "--state", tempStatePath(), "--no-usage", "--log-level", "debug"],
+        ...["--request-timeout", "1s", "--max-duration", "30s"],
+      ],
       emulatorEnv(emulators, { DD_API_URL: dd.url }),
-      40_000,
+      50_000,
     );
     const elapsed = Date.now() - started;
     expect(result.signal).toBeNull();
-    expect(result.code).toBe(4);
-    expect(elapsed).toBeLessThan(25_000);
-    expect(dd.seen.length).toBeGreaterThan(0);
-  });
+    expect(/--max-duration \S+ reached/.exec(result.stderr)?.[0]).toBeUndefined();
+    expect(result.stderr).toContain("Datadog request timed out after 1000 ms");
+    expect(result.code).toBe(0);
+    // The retry followed the hung submit after the timeout and a backoff (0.5–1 s), not at the deadline.
+    const [hung, retry] = submits;
+    expect(must(retry, "a retried submit") - must(hung, "a submit")).toBeLessThan(10_000);
+    expect(elapsed).toBeLessThan(20_000);
+  }, 60_000);
 
   it("Segment never answers delivery metrics: --max-duration holds under forced GC", async () => {
     const seg = await hostile("segment", (req, forward) => (isDelivery(req.path) ? "hang" : forward()));
@@ -216,6 +232,8 @@ describe("secrets", () => {
       emulatorEnv(emulators, { SEGMENT_API_URL: seg.url }),
     );
     expect(result.code).toBe(4);
+    // Failed on the redirect itself, not on something earlier that never reached it.
+    expect(result.stderr).toContain("answered a redirect (HTTP 302); not followed");
     expect(elsewhere.seen).toHaveLength(0);
   });
 

@@ -118,9 +118,22 @@ describe("failures", () => {
     expect(emulator.requests.filter((r) => r.route === "workspace")).toHaveLength(3);
   });
 
+  // The emulator holds a "slow" answer 1500 ms; the client gives up after its 1000 ms (fastClient).
   it("times out a slow answer and retries", async () => {
     emulator.faults.queue("slow", 1, "workspace");
     expect(await getWorkspace(http)).toMatchObject({ slug: emulator.fixture.workspace.slug });
+    // Waiting the 1500 ms out would also succeed, in one request: the retry shows the timeout fired.
+    const calls = emulator.requests.filter((r) => r.route === "workspace");
+    expect(calls.map((r) => r.fault)).toEqual(["slow", undefined]);
+  });
+
+  it("a slow answer without retries is an UpstreamError naming the timeout", async () => {
+    const once = fastClient(emulator, { retries: 0 });
+    emulator.faults.queue("slow", 1, "workspace");
+    const error = await getWorkspace(once).catch((e: unknown) => e);
+    await once.close();
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as Error).message).toBe("Segment GET / timed out after 1000 ms");
   });
 
   it.each([
