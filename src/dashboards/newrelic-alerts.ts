@@ -8,10 +8,10 @@
 // and in batches, which New Relic's EVENT_TIMER aggregation is for (a window is evaluated once its
 // data stopped arriving for the timer, not by the wall clock; reference §1, streaming alerts).
 import type { AssetOptions } from "./common.js";
-import { MONITOR_CONNECTION, type MonitorKey, monitorPlan, monitorSpecs } from "./monitors.js";
+import { type MonitorKey, monitorPlan, monitorSpecs } from "./monitors.js";
 import { newRelicPolicyName } from "./newrelic-dashboard.js";
 import { nrqlExpr, nrqlName, nrqlQuery } from "./nrql.js";
-import { add, deliveries, div, type Expr, type Query, series, sum } from "./panels.js";
+import { add, deliveries, div, ofExportRuns, perConnection, series, sum } from "./panels.js";
 import { seriesRefs } from "./refs.js";
 
 type Operator = "ABOVE" | "ABOVE_OR_EQUALS" | "BELOW";
@@ -49,13 +49,6 @@ const s = (ms: number) => Math.round(ms / 1000);
 export function newRelicConditionQueries(options: AssetOptions): Record<MonitorKey, string> {
   const refs = seriesRefs(options.prefix);
   const e = refs.exporter;
-  const perConnection = (expr: Expr): Query => ({ expr, scope: "none", by: MONITOR_CONNECTION });
-  const exporter = (expr: Expr, by: string[] = []): Query => ({
-    expr,
-    scope: "none",
-    by,
-    where: { command: "export" },
-  });
   const plain = { variables: false };
   const total = deliveries(refs);
   const failedShare = div(add(sum(refs.discarded), sum(refs.expired)), total);
@@ -74,8 +67,8 @@ export function newRelicConditionQueries(options: AssetOptions): Record<MonitorK
       ...plain,
       conditions: [`getField(${nrqlName(p95)}, max) > ${options.maxP95Ms}`],
     }),
-    stopped: nrqlQuery(exporter(series(e.heartbeat, "max")), plain),
-    lag: nrqlQuery(exporter(series(e.lag, "max"), ["workspace"]), plain),
+    stopped: nrqlQuery(ofExportRuns(series(e.heartbeat, "max")), plain),
+    lag: nrqlQuery(ofExportRuns(series(e.lag, "max"), ["workspace"]), plain),
     missed: nrqlQuery({ expr: sum(e.bucketsMissed), scope: "none", by: ["workspace"] }, plain),
   };
 }

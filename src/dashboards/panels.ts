@@ -4,6 +4,7 @@
 // two cannot drift apart; the sections and their titles are the Datadog dashboard's (SECTIONS).
 import type { EventGroup } from "../segment/events.js";
 import { type AssetOptions, round, SECTIONS } from "./common.js";
+import { MONITOR_CONNECTION } from "./monitors.js";
 import type { SeriesRef, SeriesRefs } from "./refs.js";
 
 /**
@@ -83,6 +84,17 @@ export function seriesIn(expr: Expr): Array<{ series: SeriesRef; agg: Agg }> {
   if (expr.kind === "num") return [];
   return [...seriesIn(expr.left), ...seriesIn(expr.right)];
 }
+
+/** An alert's query: one result per connection, as the Datadog monitors group (no dashboard variables). */
+export const perConnection = (expr: Expr): Query => ({ expr, scope: "none", by: MONITOR_CONNECTION });
+
+/** An alert's query over the export runs' own series (`command = export`). */
+export const ofExportRuns = (expr: Expr, by: readonly string[] = []): Query => ({
+  expr,
+  scope: "none",
+  by,
+  where: { command: "export" },
+});
 
 /** One line per connection: destination names repeat, destination_id tells them apart (as on Datadog). */
 export const CONNECTION_BY = ["source_slug", "destination", "destination_id"] as const;

@@ -8,8 +8,8 @@ import { Document } from "yaml";
 import { sanitizeLabelName } from "../sinks/prometheus/names.js";
 import { formatDuration } from "../units.js";
 import { type AssetOptions, dashboardTitle, MANAGED_BY, README_SECTION, round } from "./common.js";
-import { MONITOR_CONNECTION, type MonitorKey, monitorPlan, monitorSpecs } from "./monitors.js";
-import { deliveries, div, type Expr, type Query, series, sum } from "./panels.js";
+import { type MonitorKey, monitorPlan, monitorSpecs } from "./monitors.js";
+import { deliveries, div, ofExportRuns, perConnection, series, sum } from "./panels.js";
 import { type PromRange, promName, promOffset, promQuery, promSelector } from "./promql.js";
 import { seriesRefs } from "./refs.js";
 
@@ -48,13 +48,6 @@ export function prometheusExpressions(options: AssetOptions): Record<MonitorKey,
     variables: false,
   });
   const now = (windowMs: number): PromRange => ({ range: formatDuration(windowMs), offsetMs: 0, variables: false });
-  const perConnection = (expr: Expr): Query => ({ expr, scope: "none", by: MONITOR_CONNECTION });
-  const exporter = (expr: Expr, by: string[] = []): Query => ({
-    expr,
-    scope: "none",
-    by,
-    where: { command: "export" },
-  });
 
   const window = late(plan.deliveryWindowMs);
   const rate = promQuery(perConnection(div(sum(s.successes), deliveries(s))), window);
@@ -76,8 +69,8 @@ export function prometheusExpressions(options: AssetOptions): Record<MonitorKey,
     "success-rate": successRate,
     p95,
     // Every export run writes heartbeat 1, stamped at run time: none for twice three runs is the alert.
-    stopped: `absent_over_time(${promName(e.heartbeat)}${promSelector(exporter(series(e.heartbeat, "max")), false)}[${formatDuration(plan.stoppedAfterMs)}])`,
-    lag: `${promQuery(exporter(series(e.lag, "max"), ["workspace"]), now(plan.lagWindowMs))} > ${plan.maxLagS}`,
+    stopped: `absent_over_time(${promName(e.heartbeat)}${promSelector(ofExportRuns(series(e.heartbeat, "max")), false)}[${formatDuration(plan.stoppedAfterMs)}])`,
+    lag: `${promQuery(ofExportRuns(series(e.lag, "max"), ["workspace"]), now(plan.lagWindowMs))} > ${plan.maxLagS}`,
     missed: `${promQuery({ expr: sum(e.bucketsMissed), scope: "none", by: ["workspace"] }, now(plan.missedWindowMs))} > 0`,
   };
 }
