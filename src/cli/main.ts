@@ -45,12 +45,12 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   },
   {
     name: "dashboard",
-    summary: "create or update the Segment Event Delivery dashboard in Datadog",
+    summary: "create or update the Segment Event Delivery dashboard in Datadog (--sink: a file for Grafana or New Relic)",
     load: async () => (await import("./dashboard.js")).registerDashboard,
   },
   {
     name: "monitors",
-    summary: "create or update the recommended monitors in Datadog",
+    summary: "create or update the recommended monitors in Datadog (--sink: Prometheus rules or New Relic alerts)",
     load: async () => (await import("./monitors.js")).registerMonitors,
   },
 ];
