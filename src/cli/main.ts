@@ -45,7 +45,8 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Promi
   },
   {
     name: "dashboard",
-    summary: "create or update the Segment Event Delivery dashboard in Datadog (--sink: a file for Grafana or New Relic)",
+    summary:
+      "create or update the Segment Event Delivery dashboard in Datadog (--sink: a file for Grafana or New Relic)",
     load: async () => (await import("./dashboard.js")).registerDashboard,
   },
   {

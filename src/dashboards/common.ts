@@ -15,10 +15,11 @@ export const README_SECTION = "the README's *Dashboards and monitors* section";
 
 /**
  * The dashboards' sections, in the order a person reads Segment's Event Delivery view (what it is
- * comes first, as a note). The Datadog, Grafana and New Relic dashboards all have these, by these titles.
+ * comes first, as a note; the pipeline comes before the details of its failed-delivery step). The Datadog, Grafana and New Relic dashboards all have these, by these titles.
  */
 export const SECTIONS = {
   keyMetrics: "Key metrics",
+  pipeline: "Pipeline: where events stop",
   errorDetails: "Error details",
   trends: "Delivery trends",
   eventVolume: "Event volume",

@@ -3,6 +3,7 @@
 // written to dashboard.json by --out, and sent through the client after ObjectSerializer.deserialize.
 // Layout follows how a person reads Segment's Event Delivery view: what it is, the key numbers,
 // why events failed, how it trends, then volume, usage and the exporter's own health.
+import { REASON_CATALOG } from "../reasons/catalog.js";
 import {
   type AssetOptions,
   DESCRIPTION_MARKER,
@@ -12,6 +13,7 @@ import {
   round,
   SECTIONS,
 } from "./common.js";
+import { pipelineSteps, topReasonsTitle } from "./pipeline-steps.js";
 import { type SeriesNames, seriesNames } from "./series.js";
 
 export type Json = { [key: string]: unknown };
@@ -160,6 +162,7 @@ function about(s: SeriesNames, prefix: string): Json {
       `- **Delivery** (\`${s.successes}\`, \`.discarded\`, \`.expired\`, \`.retried\`): counts per bucket, stamped at the bucket start; recent buckets are re-read and overwritten while Segment still retries (up to 4 h).`,
       `- **Time to success / first attempt** (\`…time_to_success.p95\`, \`.avg\`): Segment's values in milliseconds, one gauge per bucket; p95 is combined with \`max\`, never summed.`,
       `- **Failures by reason** (\`${s.failed}\`, tag \`reason\`): Segment's Delivery Overview, the *Error Details* table.`,
+      `- **The pipeline** (\`${s.pipeline.received}\`, \`.ingest_failed\`, \`.filtered_at_source\` per source; \`.filtered_at_destination\` per connection; tag \`reason\`): where events stop before delivery — the usual answer to "why is data missing?".`,
       `- **Event volume** (\`${s.eventsVolume}\`), **usage** (\`${s.mtu}\`, \`${s.apiCalls}\`, month to date), and the exporter's own health (\`${prefix}.exporter.*\`).`,
       "",
       `Filter with the template variables above; lines are per connection (source → destination, told apart by \`destination_id\` when names repeat). Setup, series and alerts: ${README_SECTION}, and \`segment-datadog-exporter dashboard --help\`. ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
@@ -240,6 +243,64 @@ function errorDetails(s: SeriesNames): Json {
       },
     ]),
   ]);
+}
+
+/**
+ * Segment's Delivery Overview in its step order (design §5, The pipeline): received → failed on
+ * ingest → filtered at source → filtered at destination → failed delivery → delivered, with the top
+ * reasons of each failing or filtering step, and a note that says what the codes mean.
+ */
+function pipeline(s: SeriesNames): Json {
+  const scopes = { source: SOURCE_SCOPE, delivery: DELIVERY_SCOPE } as const;
+  const steps = pipelineSteps(s);
+  return group(SECTIONS.pipeline, [
+    ...steps.map((step) =>
+      queryValue(
+        step.title,
+        [{ name: "query1", query: count(step.series, scopes[step.scope]), aggregator: "sum" }],
+        "query1",
+        step.description ? { description: step.description } : {},
+      ),
+    ),
+    ...steps
+      .filter((step) => step.reasons)
+      .map((step) =>
+        toplist(
+          topReasonsTitle(step),
+          { name: "query1", query: count(step.series, scopes[step.scope], "reason"), aggregator: "sum" },
+          "Segment's codes, lowercased",
+        ),
+      ),
+    timeseries(
+      "The pipeline over time",
+      // Every step but the last (delivered): where the events that do not arrive went.
+      steps.slice(0, -1).map(
+        (step): Line => ({
+          queries: [{ name: "query1", query: count(step.series, scopes[step.scope]) }],
+          formula: "query1",
+          alias: step.alias,
+          display: "bars",
+        }),
+      ),
+    ),
+    note(reasonNote()),
+  ]);
+}
+
+/** What the reason codes mean, from the catalog: every dashboard explains the codes it shows (design §5). */
+export function reasonNote(): string {
+  const rows = [...REASON_CATALOG].map(
+    ([tag, r]) =>
+      `| \`${tag}\` | ${r.label} | ${r.description.replace(/\|/g, "\\|")} | ${r.retried === "sometimes" ? "sometimes" : r.retried ? "yes" : "no"} |`,
+  );
+  return [
+    "### What the reasons mean",
+    "Reason tags are Segment's codes lowercased; `unknown` is an empty code, `other` one too long or holding characters a tag cannot (e.g. a message).",
+    "",
+    "| reason | label | meaning | Segment retries |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 function trends(s: SeriesNames, options: AssetOptions): Json {
@@ -436,6 +497,7 @@ export function buildDashboard(options: AssetOptions): Json {
     widgets: [
       about(s, options.prefix),
       keyMetrics(s, options),
+      pipeline(s),
       errorDetails(s),
       trends(s, options),
       eventVolume(s, options),

@@ -84,6 +84,12 @@ function build(panel: NeutralPanel, options: AssetOptions): Built {
   };
   const unit = panel.unit ? UNITS[panel.unit] : "short";
   switch (panel.kind) {
+    case "note":
+      return {
+        panel: { ...base, type: "text", options: { mode: "markdown", content: panel.text ?? "" } },
+        width: WIDTH,
+        height: 10,
+      };
     case "alerts":
       return {
         panel: {

@@ -61,11 +61,18 @@ const VISUALIZATIONS: Readonly<Record<Panel["kind"], string>> = {
   lines: "viz.line",
   toplist: "viz.bar",
   table: "viz.table",
+  note: "viz.markdown",
   alerts: "viz.table",
 };
 
 function widgetOf(panel: Panel, prefix: string): Sized {
   const visualization = { id: VISUALIZATIONS[panel.kind] };
+  if (panel.kind === "note")
+    return {
+      widget: { title: panel.title, visualization, rawConfiguration: { text: panel.text ?? "" } },
+      width: COLUMNS,
+      height: 4,
+    };
   if (panel.kind === "alerts") {
     const policy = newRelicPolicyName(prefix).replace(/'/g, "\\'");
     return {

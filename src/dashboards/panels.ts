@@ -4,7 +4,9 @@
 // two cannot drift apart; the sections and their titles are the Datadog dashboard's (SECTIONS).
 import type { EventGroup } from "../segment/events.js";
 import { type AssetOptions, round, SECTIONS } from "./common.js";
+import { reasonNote } from "./dashboard.js";
 import { MONITOR_CONNECTION } from "./monitors.js";
+import { type PipelineStep, pipelineSteps, topReasonsTitle } from "./pipeline-steps.js";
 import type { SeriesRef, SeriesRefs } from "./refs.js";
 
 /**
@@ -41,9 +43,9 @@ export interface Query {
 
 /**
  * stat: one number over the time frame; bars / lines: one point per interval (per bucket at most);
- * toplist / table: totals over the time frame, largest first; alerts: the managed alerts.
+ * toplist / table: totals over the time frame, largest first; note: markdown text; alerts: the managed alerts.
  */
-export type PanelKind = "stat" | "bars" | "lines" | "toplist" | "table" | "alerts";
+export type PanelKind = "stat" | "bars" | "lines" | "toplist" | "table" | "note" | "alerts";
 
 /** What the numbers are: latency values are milliseconds in the thresholds below, whatever a backend shows. */
 export type PanelUnit = "count" | "percent" | "latency" | "seconds";
@@ -60,6 +62,8 @@ export interface Panel {
   timeFrame?: { days: number; stepDays: number };
   /** toplist / table: at most this many rows. */
   limit?: number;
+  /** note: its markdown. */
+  text?: string;
 }
 
 export interface Section {
@@ -143,6 +147,51 @@ function keyMetrics(s: SeriesRefs, options: AssetOptions): Section {
         queries: [delivery(series(s.timeToSuccessP95, "max"))],
         threshold: { red: "above", value: options.maxP95Ms },
       },
+    ],
+  };
+}
+
+/** Segment's Delivery Overview steps, as on the Datadog dashboard (pipelineSteps), and what the codes mean. */
+function pipeline(s: SeriesRefs): Section {
+  const steps = pipelineSteps(s);
+  const query = (step: PipelineStep<SeriesRef>, by: string[] = [], legend?: string): Query => ({
+    expr: sum(step.series),
+    scope: step.scope,
+    by,
+    ...(legend ? { legend } : {}),
+  });
+  return {
+    title: SECTIONS.pipeline,
+    panels: [
+      ...steps.map(
+        (step): Panel => ({
+          kind: "stat",
+          title: step.title,
+          ...(step.description ? { description: step.description } : {}),
+          unit: "count",
+          queries: [query(step)],
+        }),
+      ),
+      ...steps
+        .filter((step) => step.reasons)
+        .map(
+          (step): Panel => ({
+            kind: "toplist",
+            title: topReasonsTitle(step),
+            description: "Segment's codes, lowercased",
+            unit: "count",
+            limit: 10,
+            queries: [query(step, ["reason"])],
+          }),
+        ),
+      {
+        kind: "bars",
+        title: "The pipeline over time",
+        unit: "count",
+        // Every step but the last (delivered): where the events that do not arrive went.
+        queries: steps.slice(0, -1).map((step) => query(step, [], step.alias)),
+      },
+      { kind: "note", title: "What the reasons mean", queries: [], text: reasonNote() },
     ],
   };
 }
@@ -319,7 +368,15 @@ function health(s: SeriesRefs): Section {
 
 /** The sections of the dashboard, in order (the note about the series comes before them, per backend). */
 export function dashboardSections(s: SeriesRefs, options: AssetOptions): Section[] {
-  return [keyMetrics(s, options), errorDetails(s), trends(s, options), eventVolume(s, options), usage(s), health(s)];
+  return [
+    keyMetrics(s, options),
+    pipeline(s),
+    errorDetails(s),
+    trends(s, options),
+    eventVolume(s, options),
+    usage(s),
+    health(s),
+  ];
 }
 
 /** The text of the note that opens the dashboard, naming the series as the backend spells them. */

@@ -14,13 +14,16 @@ export interface SeriesRef {
   unit?: MetricUnit | undefined;
 }
 
-export type SeriesRefs = { [K in Exclude<keyof SeriesNames, "exporter">]: SeriesRef } & {
-  exporter: { [K in keyof SeriesNames["exporter"]]: SeriesRef };
+type Nested = "exporter" | "pipeline";
+
+export type SeriesRefs = { [K in Exclude<keyof SeriesNames, Nested>]: SeriesRef } & {
+  [K in Nested]: { [L in keyof SeriesNames[K]]: SeriesRef };
 };
 
 /**
  * Every series of seriesNames() with its unit. A name no stream kind emits is a bug (a dashboard
- * panel that could never show data), so it throws rather than guess.
+ * panel that could never show data), so it throws rather than guess; the health series are the
+ * mapping's own table (EXPORTER_SERIES, EXPORTER_UNITS).
  */
 export function seriesRefs(prefix: string): SeriesRefs {
   const names = seriesNames(prefix);
@@ -29,12 +32,14 @@ export function seriesRefs(prefix: string): SeriesRefs {
     if (!kinds.has(metric)) throw new Error(`no stream kind emits ${metric}`);
     return { metric, unit: kinds.get(metric) };
   };
-  const { exporter, ...rest } = names;
+  const refs = <T extends Record<string, string>>(group: T) =>
+    Object.fromEntries(Object.entries(group).map(([key, metric]) => [key, ref(metric)])) as {
+      [K in keyof T]: SeriesRef;
+    };
+  const { exporter, pipeline, ...rest } = names;
   return {
-    ...(Object.fromEntries(Object.entries(rest).map(([key, metric]) => [key, ref(metric)])) as Omit<
-      SeriesRefs,
-      "exporter"
-    >),
+    ...refs(rest),
+    pipeline: refs(pipeline),
     exporter: Object.fromEntries(
       (Object.keys(EXPORTER_SERIES) as Array<keyof typeof EXPORTER_SERIES>).map((key) => [
         key,

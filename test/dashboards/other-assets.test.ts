@@ -29,7 +29,7 @@ const DATASOURCE_UID = ["$", "{datasource}"].join("");
 const options = (over: Parameters<typeof assetOptions>[0] = {}) => assetOptions({ sendAgeMs: 40 * MIN, ...over });
 
 // What the mapping really emits, run on minimal input: names, units and kinds as sent.
-const points = mappedPoints(PREFIX);
+const points = await mappedPoints(PREFIX);
 const datadogKinds = new Map(points.map((p) => [p.metric, p.kind] as const));
 const remoteKinds = new Map(points.map((p) => [remoteWriteName(p.metric, p.unit), p.kind] as const));
 const latency = new Set(points.filter((p) => p.unit === "milliseconds").map((p) => p.metric));

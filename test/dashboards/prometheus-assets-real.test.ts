@@ -14,6 +14,7 @@ import { remoteWriteName, remoteWriteValue } from "../../src/dashboards/refs.js"
 import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
 import { mapFailures } from "../../src/mapping/failures.js";
+import { PIPELINE_SERIES } from "../../src/mapping/pipeline.js";
 import { selfMetricPoints } from "../../src/mapping/self.js";
 import { connectionTags, sourceTags } from "../../src/mapping/tags.js";
 import type { MetricPoint } from "../../src/mapping/types.js";
@@ -105,11 +106,40 @@ function connectionPoints(c: Connection): MetricPoint[] {
     expect(mapped.warnings).toEqual([]);
     return mapped.points;
   });
-  const failures = mapFailures(
-    [{ discardReason: "502", series: c.buckets.map((b) => ({ time: iso(BUCKETS[b] as number), count: c.discarded })) }],
-    { prefix: PREFIX, bucketMs: BUCKET, buckets: c.buckets.map((b) => BUCKETS[b] as number), tags },
-  );
-  return [...points, ...failures];
+  const buckets = c.buckets.map((b) => BUCKETS[b] as number);
+  const perBucket = (reason: string, count: number) => ({
+    discardReason: reason,
+    series: buckets.map((b) => ({ time: iso(b), count })),
+  });
+  const failures = mapFailures([perBucket("502", c.discarded)], { prefix: PREFIX, bucketMs: BUCKET, buckets, tags });
+  // Filtered at destination: 3 events per bucket dropped by a destination filter.
+  const filtered = mapFailures([perBucket("FILTERED_BY_DESTINATION_FILTER", 3)], {
+    prefix: PREFIX,
+    bucketMs: BUCKET,
+    buckets,
+    tags,
+    suffix: PIPELINE_SERIES.filteredAtDestination,
+  });
+  return [...points, ...failures, ...filtered];
+}
+
+/** The first pipeline steps per source, as the Delivery Overview kinds map them: received, failed on ingest, filtered at source. */
+function sourcePipelinePoints(slug: string): MetricPoint[] {
+  const tags = sourceTags(WORKSPACE, { id: `src-${slug}`, slug }, []);
+  const step = (suffix: string, byReason: boolean, reason: string, count: number) =>
+    mapFailures([{ discardReason: reason, series: BUCKETS.map((b) => ({ time: iso(b), count })) }], {
+      prefix: PREFIX,
+      bucketMs: BUCKET,
+      buckets: BUCKETS,
+      tags,
+      suffix,
+      byReason,
+    });
+  return [
+    ...step(PIPELINE_SERIES.received, false, "", 200),
+    ...step(PIPELINE_SERIES.ingestFailed, true, "MISSING_USER_ID", 4),
+    ...step(PIPELINE_SERIES.filteredAtSource, true, "PROTOCOLS_BLOCKED", 2),
+  ];
 }
 
 function otherPoints(): MetricPoint[] {
@@ -157,13 +187,14 @@ function otherPoints(): MetricPoint[] {
       points: 1,
       pointsRejected: 0,
       sinkRequests: 1,
+      healthRequests: 1,
       segmentCalls: 4,
       durationMs: 2000,
       failures: [],
     },
     { prefix: PREFIX, tags: [], timestamp: T / 1000, segmentCalls: new Map([["delivery-metrics 200", 4]]) },
   );
-  return [...volume, ...usage, ...self];
+  return [...volume, ...usage, ...self, ...sourcePipelinePoints("web"), ...sourcePipelinePoints("ios")];
 }
 
 /** Points as remote write carries them (design §5): remote-write names and units, tags as labels, one series per label set. */
@@ -239,7 +270,7 @@ describe.runIf(runsWith("prometheus"))("the Grafana dashboard and the Prometheus
         })
         .map((p) => p.title),
     );
-    expect(delivery.size).toBeGreaterThanOrEqual(12);
+    expect(delivery.size).toBeGreaterThanOrEqual(22);
     for (const target of targets) {
       const [status, answer] = await query(interpolate(target.expr), T);
       expect([status, answer.status, answer.error], `${target.panel}: ${target.expr}`).toEqual([
@@ -263,6 +294,15 @@ describe.runIf(runsWith("prometheus"))("the Grafana dashboard and the Prometheus
     expect(await stat("Success rate")).toBeCloseTo((100 * 1500) / 1601, 6);
     expect(await stat("p95 time to success (worst connection)")).toBe(90); // seconds
     expect(await stat("Delivered", { source_slug: "ios" })).toBe(0);
+    // The pipeline, step by step: per source (two sources) and per connection (three).
+    expect(await stat("Received")).toBe(2 * 10 * 200);
+    expect(await stat("Failed on ingest")).toBe(2 * 10 * 4);
+    expect(await stat("Filtered at source", { source_slug: "web" })).toBe(10 * 2);
+    expect(await stat("Filtered at destination")).toBe(3 * (10 + 10 + 1));
+    expect(await stat("Failed delivery")).toBe(101);
+    const top = targets.find((t) => t.panel === "Top reasons: failed on ingest");
+    const [, reasons] = await query(interpolate(String(top?.expr)), END);
+    expect(reasons.data?.result.map((r) => [r.metric.reason, r.value?.[1]])).toEqual([["missing_user_id", "80"]]);
     expect(await stat("Not delivered (discarded + expired)", { destination: "Webhooks", source_slug: "ios" })).toBe(1);
 
     // One bar per bucket, at the bucket's end: a range query stepping one bucket sums each bucket once
