@@ -15,12 +15,11 @@ import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
 import { mapFailures } from "../../src/mapping/failures.js";
 import { PIPELINE_SERIES } from "../../src/mapping/pipeline.js";
-import { selfMetricPoints } from "../../src/mapping/self.js";
 import { connectionTags, sourceTags } from "../../src/mapping/tags.js";
 import type { MetricPoint } from "../../src/mapping/types.js";
 import { mapUsage } from "../../src/mapping/usage.js";
 import { encodeWriteRequest, REMOTE_WRITE_HEADERS, type RemoteWriteSeries } from "../../src/sinks/prometheus/wire.js";
-import { assetOptions, PREFIX } from "../helpers/assets.js";
+import { assetOptions, exportRunHealth, PREFIX } from "../helpers/assets.js";
 import { type RealPrometheus, runsWith, startPrometheus } from "../helpers/prometheus.js";
 
 const MIN = 60_000;
@@ -163,36 +162,10 @@ function otherPoints(): MetricPoint[] {
     { prefix: PREFIX, workspaceSlug: WORKSPACE, sources: new Map(), tags: [], timestamp: T / 1000 },
   );
   // One export run at T that reports a lag of 2.5 h and 2 buckets lost.
-  const workspace = {
-    workspace: WORKSPACE,
-    connections: 3,
-    sources: 2,
-    bucketsExported: 10,
-    exportedBy: { connection: 10 },
-    bucketsReread: 0,
-    bucketsFailed: 1,
-    bucketsMissed: 2,
-    bucketsPending: 0,
-    rereadsSkipped: 0,
-    lagMs: 9_000_000,
-  };
-  const { workspace: _w, lagMs: _l, ...totals } = workspace;
-  const self = selfMetricPoints(
-    {
-      ...totals,
-      command: "export",
-      sink: "Prometheus",
-      dryRun: false,
-      workspaces: [workspace],
-      points: 1,
-      pointsRejected: 0,
-      sinkRequests: 1,
-      healthRequests: 1,
-      segmentCalls: 4,
-      durationMs: 2000,
-      failures: [],
-    },
-    { prefix: PREFIX, tags: [], timestamp: T / 1000, segmentCalls: new Map([["delivery-metrics 200", 4]]) },
+  const self = exportRunHealth(
+    PREFIX,
+    { workspace: WORKSPACE, bucketsExported: 10, bucketsFailed: 1, bucketsMissed: 2, lagMs: 9_000_000 },
+    T / 1000,
   );
   return [...volume, ...usage, ...self, ...sourcePipelinePoints("web"), ...sourcePipelinePoints("ios")];
 }

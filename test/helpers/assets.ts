@@ -2,6 +2,7 @@
 // mapping code really emits, and a walk of the client's deserialized models for keys it did not know.
 import { expect } from "vitest";
 import type { AssetOptions } from "../../src/dashboards/common.js";
+import type { RunSummary } from "../../src/domain.js";
 import { silentLogger } from "../../src/log.js";
 import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
@@ -77,37 +78,7 @@ export async function mappedPoints(prefix: string): Promise<MetricPoint[]> {
     },
     { prefix, workspaceSlug: "w", sources: new Map(), tags: [], timestamp: 0 },
   );
-  const workspace = {
-    workspace: "w",
-    connections: 1,
-    sources: 1,
-    bucketsExported: 1,
-    exportedBy: { connection: 1 },
-    bucketsReread: 0,
-    bucketsFailed: 0,
-    bucketsMissed: 0,
-    bucketsPending: 0,
-    rereadsSkipped: 0,
-    lagMs: 1000,
-  };
-  const { workspace: _name, lagMs: _lag, ...totals } = workspace;
-  const self = selfMetricPoints(
-    {
-      ...totals,
-      command: "export",
-      sink: "Datadog",
-      dryRun: false,
-      workspaces: [workspace],
-      points: 1,
-      pointsRejected: 0,
-      sinkRequests: 1,
-      healthRequests: 1,
-      segmentCalls: 1,
-      durationMs: 1000,
-      failures: [],
-    },
-    { prefix, tags: [], timestamp: 0, segmentCalls: new Map([["delivery-metrics 200", 1]]) },
-  );
+  const self = exportRunHealth(prefix, { workspace: "w", lagMs: 1000 }, 0);
   // Error details and the pipeline steps: every Delivery Overview kind the run registers, read through
   // the kind itself (its step, series and mapping) from an answer holding one event in the one bucket.
   const overview: MetricPoint[] = [];
@@ -156,6 +127,48 @@ export async function mappedPoints(prefix: string): Promise<MetricPoint[]> {
     overview.push(...points);
   }
   return [...delivery.points, ...volume, ...usage, ...overview, ...self];
+}
+
+/**
+ * The health series of one export run over one workspace, made by the mapping (selfMetricPoints):
+ * `workspace` sets that workspace's figures (1 bucket exported, nothing failed or missed, by default),
+ * stamped at `timestamp` (POSIX seconds).
+ */
+export function exportRunHealth(
+  prefix: string,
+  workspace: Partial<RunSummary["workspaces"][number]> & { workspace: string },
+  timestamp: number,
+): MetricPoint[] {
+  const ws = {
+    connections: 1,
+    sources: 1,
+    bucketsExported: 1,
+    exportedBy: { connection: 1 },
+    bucketsReread: 0,
+    bucketsFailed: 0,
+    bucketsMissed: 0,
+    bucketsPending: 0,
+    rereadsSkipped: 0,
+    ...workspace,
+  };
+  const { workspace: _name, lagMs: _lag, ...totals } = ws;
+  return selfMetricPoints(
+    {
+      ...totals,
+      command: "export",
+      sink: "Datadog",
+      dryRun: false,
+      workspaces: [ws],
+      points: 1,
+      pointsRejected: 0,
+      sinkRequests: 1,
+      healthRequests: 1,
+      segmentCalls: 1,
+      durationMs: 1000,
+      failures: [],
+    },
+    { prefix, tags: [], timestamp, segmentCalls: new Map([["delivery-metrics 200", 1]]) },
+  );
 }
 
 /** Paths of keys a deserialized client model kept as additionalProperties or could not parse. */
