@@ -54,6 +54,8 @@ export interface RunSummary extends Omit<WorkspaceSummary, "workspace" | "lagMs"
   pointsRejected: number;
   /** Requests the sink made for the run's points (the health series' own request not included). */
   sinkRequests: number;
+  /** Requests the run's health series took after the run (0 in a dry run, or when they failed). */
+  healthRequests: number;
   segmentCalls: number;
   durationMs: number;
   /** The largest lag over the workspaces. */

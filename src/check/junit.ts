@@ -1,6 +1,7 @@
 // JUnit XML for CI systems: one test case per connection (and per source for event volume);
 // a missed threshold is a <failure>, never an <error> (design §5). A failing connection's message
 // ends with its top failure reason, so the CI summary already says why deliveries fail.
+import { labelled } from "./error-details.js";
 import type { CheckReport, ConnectionResult } from "./report.js";
 
 // Characters XML 1.0 cannot hold at all, even escaped; names from the network may carry them.
@@ -46,5 +47,8 @@ export function junitXml(report: CheckReport): string {
 function withTopReason(c: ConnectionResult): readonly string[] {
   const top = c.errors?.[0];
   if (c.failures.length === 0 || !top) return c.failures;
-  return [...c.failures, `top failure reason: ${top.reason} (${top.count} in the window, last seen ${top.lastSeen})`];
+  return [
+    ...c.failures,
+    `top failure reason: ${labelled(top.reason)}, ${top.count} in the window, last seen ${top.lastSeen}${top.description ? `: ${top.description}` : ""}`,
+  ];
 }

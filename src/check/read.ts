@@ -21,13 +21,14 @@ import { inShard } from "../plan/shard.js";
 import type { SegmentSession } from "../run/session.js";
 import { getWorkspace } from "../segment/catalog.js";
 import { getDeliverySummary } from "../segment/delivery.js";
+import type { OverviewStep } from "../segment/delivery-overview.js";
 import { type Connection, discover } from "../segment/discover.js";
 import { getEventVolume } from "../segment/events.js";
 import type { SegmentHttp } from "../segment/http.js";
 import type { DeliverySummary } from "../segment/schemas.js";
 import { OverviewAccess } from "../streams/overview.js";
 import { isoSeconds } from "../time.js";
-import type { CheckReport, ConnectionResult } from "./report.js";
+import type { CheckReport, ConnectionResult, SourcePipeline } from "./report.js";
 
 export const TREND_PARTS = 4;
 
@@ -170,27 +171,31 @@ export async function readCheck(
           end,
           granularity: delivery.granularity,
         });
+      const window = { start: from, end: to, granularity: overviewLimit.granularity };
+      /**
+       * One Delivery Overview step over the window. The steps explain a verdict, they are not part of
+       * it: a beta endpoint failing after its retries costs that entity its reasons, not the check its
+       * exit code (a warning says which); unavailable to the token, one warning for the workspace.
+       */
+      const step = (
+        on: boolean,
+        name: OverviewStep,
+        target: { sourceId: string; destinationId?: string },
+        what: string,
+        groupBy: readonly string[] = ["discardReason"],
+      ) =>
+        (on ? overview.read(name, target, window, groupBy) : Promise.resolve(undefined)).catch((error: unknown) => {
+          if (!(error instanceof UpstreamError)) throw error;
+          logger.warn({ workspace: slug, ...target }, `no ${what}: ${error.message}`);
+          return undefined;
+        });
       const results = await Promise.all(
         active.map(async (c) => {
-          const [failed, [whole, ...parts]] = await Promise.all([
-            (config.errorDetails
-              ? overview.read(
-                  "failed-delivery",
-                  { sourceId: c.source.id, destinationId: c.destination.id },
-                  { start: from, end: to, granularity: overviewLimit.granularity },
-                  ["discardReason"],
-                )
-              : Promise.resolve(undefined)
-            ).catch((error: unknown) => {
-              // Error details explain a verdict, they are not part of it: a beta endpoint failing
-              // after its retries costs this connection its reasons, not the check its exit code.
-              if (!(error instanceof UpstreamError)) throw error;
-              logger.warn(
-                { workspace: slug, source: c.source.slug, destinationId: c.destination.id },
-                `no error details for ${c.source.slug} → ${c.destination.id}: ${error.message}`,
-              );
-              return undefined;
-            }),
+          const target = { sourceId: c.source.id, destinationId: c.destination.id };
+          const name = `${c.source.slug} → ${c.destination.id}`;
+          const [failed, filtered, [whole, ...parts]] = await Promise.all([
+            step(config.errorDetails, "failed-delivery", target, `error details for ${name}`),
+            step(config.pipeline, "filtered-at-destination", target, `filtered-at-destination counts for ${name}`),
             Promise.all([
               summary(c, from, to),
               ...Array.from({ length: TREND_PARTS }, (_, k) => summary(c, from + k * part, from + (k + 1) * part)),
@@ -217,6 +222,7 @@ export async function readCheck(
             thresholds,
             ...verdict,
             ...(failed ? { errors: summariseFailures(failed.dataset) } : {}),
+            ...(filtered ? { filteredAtDestination: summariseFailures(filtered.dataset) } : {}),
           } satisfies ConnectionResult;
         }),
       );
@@ -228,7 +234,24 @@ export async function readCheck(
         groupBy: ["source"],
         ...(ws.include.length > 0 || ws.exclude.length > 0 ? { sourceIds: found.sources.map((s) => s.id) } : {}),
       });
-      for (const source of found.sources) {
+      const pipelines = await Promise.all(
+        found.sources.map(async (source): Promise<SourcePipeline | undefined> => {
+          const target = { sourceId: source.id };
+          const [received, ingestFailed, filteredAtSource] = await Promise.all([
+            step(config.pipeline, "successfully-received", target, `received count for ${source.slug}`, []),
+            step(config.pipeline, "failed-on-ingest", target, `ingest failures for ${source.slug}`),
+            step(config.pipeline, "filtered-at-source", target, `source filter counts for ${source.slug}`),
+          ]);
+          if (!received || !ingestFailed || !filteredAtSource) return undefined;
+          return {
+            received: received.dataset.reduce((n, e) => n + e.series.reduce((m, p) => m + p.count, 0), 0),
+            ingestFailed: summariseFailures(ingestFailed.dataset),
+            filteredAtSource: summariseFailures(filteredAtSource.dataset),
+          };
+        }),
+      );
+      for (const [i, source] of found.sources.entries()) {
+        const pipeline = pipelines[i];
         const series = entries.find((e) => e.source?.id === source.id)?.series ?? [];
         // A series point starts at its (aligned) bucket, which may begin just before `from`.
         const trend = new Array<number>(TREND_PARTS).fill(0);
@@ -244,6 +267,7 @@ export async function readCheck(
           events: count,
           trend,
           ...judgeSource(count, thresholdsFor(config, ws)),
+          ...(pipeline ? { pipeline } : {}),
         });
       }
     }

@@ -20,6 +20,15 @@ export interface ConnectionResult extends Verdict {
    * says which): unknown, not "none".
    */
   errors?: ReasonSummary[];
+  /** Events a destination filter or mapping dropped, by reason (design §5, The pipeline); absent when not read. */
+  filteredAtDestination?: ReasonSummary[];
+}
+
+/** The first steps of Segment's pipeline for one source over the window (design §5). */
+export interface SourcePipeline {
+  received: number;
+  ingestFailed: ReasonSummary[];
+  filteredAtSource: ReasonSummary[];
 }
 
 export interface SourceResult extends Verdict {
@@ -28,6 +37,8 @@ export interface SourceResult extends Verdict {
   sourceId: string;
   events: number;
   trend: number[];
+  /** Absent when the pipeline is off, Delivery Overview is not available to the token, or a read failed. */
+  pipeline?: SourcePipeline;
 }
 
 export interface CheckReport {

@@ -6,7 +6,7 @@ import type { Thresholds } from "../domain.js";
 import { sparkline } from "../mapping/thresholds.js";
 import { renderTable } from "../table.js";
 import { formatDuration } from "../time.js";
-import { renderErrorDetails } from "./error-details.js";
+import { renderErrorDetails, renderPipeline } from "./error-details.js";
 import { junitXml } from "./junit.js";
 import type { CheckReport, ConnectionResult, Reporter } from "./report.js";
 
@@ -60,12 +60,13 @@ export function tableReporter(windowMs: number): Reporter {
         s.failures.join("; "),
       ]);
       const errors = renderErrorDetails(report.connections, Date.parse(report.to), labels);
+      const pipeline = renderPipeline(report.sources, report.connections, labels);
       return `Window ${report.from} … ${report.to} (${formatDuration(windowMs)})\nThresholds: ${describeThresholds(report.thresholds)}\n\n${renderTable(
         ["STATUS", "CONNECTION", "SUCCESS", "P95", "DELIVERED", "LOST", "TREND", "WHY"],
         rows,
       )}\n${renderTable(["STATUS", "SOURCE", "EVENTS", "TREND", "WHY"], sourceRows)}\n${
         errors === "" ? "" : `${errors}\n`
-      }${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`;
+      }${pipeline === "" ? "" : `${pipeline}\n`}${report.ok ? "All thresholds hold." : "Some thresholds are missed."}\n`;
     },
   };
 }

@@ -29,6 +29,10 @@ export function registerCheck(cmd: Command): void {
     .option("--submit", "also export the window's complete buckets to Datadog (as export would)")
     .option("--historical", "with --submit: Historical Metrics Ingestion is on, send buckets older than 1h too")
     .option(
+      "--no-pipeline",
+      "do not read the pipeline steps from Delivery Overview (config export.pipeline: false); they never change the exit code",
+    )
+    .option(
       "--no-error-details",
       "do not read failed deliveries by reason from Delivery Overview (config export.errorDetails: false); a token without access only gets a warning",
     );

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import type { ExportConfig } from "../config/settings.js";
 import { FAILED_SERIES_SUFFIX } from "../mapping/failures.js";
+import { PIPELINE_SERIES } from "../mapping/pipeline.js";
 import { DEFAULT_PREFIX } from "../mapping/prefix.js";
 import { alignDown } from "../plan/buckets.js";
 import { initialWatermark } from "../plan/schedule.js";
@@ -26,9 +27,12 @@ export function registerDemo(cmd: Command): void {
         flags.logLevel === undefined ? undefined : { value: flags.logLevel, from: "--log-level" },
       );
       const { startEmulators } = await import("../emulator/index.js");
-      const { checkDelivery, checkEventVolume, checkFailures, checkUsage } = await import("../emulator/verify.js");
+      const { checkDelivery, checkEventVolume, checkFailures, checkPipeline, checkUsage } = await import(
+        "../emulator/verify.js"
+      );
       const { createLogger } = await import("../log.js");
       const { runExport } = await import("../run/export.js");
+      const { describeRun } = await import("../run/summary.js");
       const schedule = resolveSchedule({}, {});
       const now = Date.now();
       const emulators = await startEmulators({ segment: { now: () => now }, datadog: { now: () => now } });
@@ -61,6 +65,7 @@ export function registerDemo(cmd: Command): void {
           eventVolume: true,
           usage: true,
           errorDetails: true,
+          pipeline: true,
           eventsGroupBy: [],
         };
         const summary = await runExport(config, {
@@ -78,26 +83,36 @@ export function registerDemo(cmd: Command): void {
         const delivery = checkDelivery(emulators.segment, emulators.datadog.store, window);
         const events = checkEventVolume(emulators.segment, emulators.datadog.store, window);
         const failures = checkFailures(emulators.segment, emulators.datadog.store, window);
+        const pipeline = checkPipeline(emulators.segment, emulators.datadog.store, window);
         const usage = checkUsage(emulators.segment, emulators.datadog.store, {
           prefix: DEFAULT_PREFIX,
           at: now,
           timestamp: Math.floor(now / 1000),
         });
-        const problems = [...delivery.problems, ...events.problems, ...failures.problems, ...usage.problems];
+        const problems = [
+          ...delivery.problems,
+          ...events.problems,
+          ...failures.problems,
+          ...pipeline.problems,
+          ...usage.problems,
+        ];
         const report = {
           segmentUrl: emulators.segment.url,
           datadogUrl: emulators.datadog.url,
           window: { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
           connections: summary.connections,
+          sources: summary.sources,
           buckets: summary.bucketsExported,
+          bucketsBy: summary.exportedBy,
           points: summary.points,
           datadogRequests: summary.sinkRequests,
           segmentCalls: summary.segmentCalls,
-          checkedAgainstTruth: delivery.checked + events.checked + failures.checked + usage.checked,
+          summary: describeRun(summary, now),
+          checkedAgainstTruth: delivery.checked + events.checked + failures.checked + pipeline.checked + usage.checked,
           problems,
         };
         if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        else process.stdout.write(humanReport(report, emulators.datadog.store.all()));
+        else process.stdout.write(humanReport(report, emulators.datadog.store.all(), emulators.segment.fixture));
         if (problems.length > 0)
           throw new Error(`demo: ${problems.length} points differ from the ground truth: ${problems[0]}`);
       } finally {
@@ -116,6 +131,7 @@ function tagValue(tags: readonly string[], key: string): string {
 function humanReport(
   report: { segmentUrl: string; datadogUrl: string; window: { from: string; to: string } } & Record<string, unknown>,
   points: StoredPoints,
+  fixture: import("../emulator/segment/fixture.js").WorkspaceFixture,
 ): string {
   const sum = (metric: string, key: string, value: string) =>
     points
@@ -131,46 +147,64 @@ function humanReport(
   const connections = [
     ...new Set(points.filter((p) => p.metric.includes(".delivery.")).map((p) => tagValue(p.tags, "destination_id"))),
   ];
-  /** The reason with the most failures of a connection (error details), as `reason (count)`. */
-  const topReason = (id: string) => {
+  /** The reason with the most of a series for one entity, as `reason (count)`. */
+  const topReason = (metric: string, key: string, id: string) => {
     const byReason = new Map<string, number>();
     for (const p of points) {
-      if (p.metric !== `${DEFAULT_PREFIX}.${FAILED_SERIES_SUFFIX}` || tagValue(p.tags, "destination_id") !== id)
-        continue;
+      if (p.metric !== `${DEFAULT_PREFIX}.${metric}` || tagValue(p.tags, key) !== id) continue;
       const reason = tagValue(p.tags, "reason");
       byReason.set(reason, (byReason.get(reason) ?? 0) + p.value);
     }
     const [reason, count] = [...byReason].sort((a, b) => b[1] - a[1])[0] ?? [];
     return reason === undefined ? "—" : `${reason} (${count})`;
   };
+  // Names as Segment has them (Datadog lowercases tag values): the same names `check` shows (issue #22).
+  const sourceSlug = new Map(fixture.sources.map((src) => [src.id.toLowerCase(), src.slug]));
+  const destinationName = new Map(fixture.destinations.map((d) => [d.id.toLowerCase(), d.name || d.catalog.name]));
   const rows = connections.map((id) => {
     const sample = points.find((p) => tagValue(p.tags, "destination_id") === id);
     const tags = sample?.tags ?? [];
+    const source = sourceSlug.get(tagValue(tags, "source_id")) ?? tagValue(tags, "source_slug");
     return [
-      `${tagValue(tags, "source_slug")} → ${tagValue(tags, "destination")}`,
+      `${source} → ${destinationName.get(id) ?? tagValue(tags, "destination")}`,
       String(sum("delivery.successes", "destination_id", id)),
       String(sum("delivery.successes.after_retry", "destination_id", id)),
       String(sum("delivery.discarded", "destination_id", id)),
       `${maxOf("delivery.time_to_success.p95", "destination_id", id)} ms`,
-      topReason(id),
+      topReason(FAILED_SERIES_SUFFIX, "destination_id", id),
+      topReason(PIPELINE_SERIES.filteredAtDestination, "destination_id", id),
     ];
   });
   const sources = [
-    ...new Set(points.filter((p) => p.metric.endsWith(".events.volume")).map((p) => tagValue(p.tags, "source_slug"))),
+    ...new Set(points.filter((p) => p.metric.endsWith(".events.volume")).map((p) => tagValue(p.tags, "source_id"))),
   ];
-  const eventRows = sources.map((s) => [s, String(sum("events.volume", "source_slug", s))]);
+  const eventRows = sources.map((id) => [
+    sourceSlug.get(id) ?? id,
+    String(sum("events.volume", "source_id", id)),
+    String(sum(PIPELINE_SERIES.received, "source_id", id)),
+    topReason(PIPELINE_SERIES.ingestFailed, "source_id", id),
+    topReason(PIPELINE_SERIES.filteredAtSource, "source_id", id),
+  ]);
   const problems = report.problems as string[];
   return [
     `Segment API emulator ${report.segmentUrl} → export → Datadog intake emulator ${report.datadogUrl}`,
-    `Window ${report.window.from} … ${report.window.to}: ${report.buckets} buckets of ${report.connections} connections, ${report.points} points in ${report.datadogRequests} Datadog request(s), ${report.segmentCalls} Segment calls.`,
+    `Window ${report.window.from} … ${report.window.to}: ${report.summary}.`,
     "",
     renderTable(
-      ["CONNECTION", "DELIVERED", "AFTER RETRY", "DISCARDED", "WORST P95 TIME TO SUCCESS", "TOP FAILURE REASON"],
+      [
+        "CONNECTION",
+        "DELIVERED",
+        "AFTER RETRY",
+        "DISCARDED",
+        "WORST P95 TIME TO SUCCESS",
+        "TOP FAILURE REASON",
+        "TOP DESTINATION FILTER",
+      ],
       rows,
     ),
-    renderTable(["SOURCE", "EVENTS"], eventRows),
+    renderTable(["SOURCE", "EVENTS", "RECEIVED", "TOP INGEST FAILURE", "TOP SOURCE FILTER"], eventRows),
     problems.length === 0
-      ? `All ${report.checkedAgainstTruth} stored points match the Segment emulator's ground truth exactly (counts as counts, latencies as gauges, failures by reason).`
+      ? `All ${report.checkedAgainstTruth} stored points match the Segment emulator's ground truth exactly (counts as counts, latencies as gauges, failures by reason, the pipeline steps).`
       : `${problems.length} points differ from the ground truth.`,
     "Next: `segment-datadog-exporter sandbox` starts the emulators and prints settings to try export, destinations and --dry-run yourself.",
     "",

@@ -57,6 +57,10 @@ export function addScheduleOptions(cmd: Command, maxDurationDefault?: string): C
       "--no-error-details",
       "do not export failures by reason (<prefix>.delivery.failed, from Segment's Delivery Overview)",
     )
+    .option(
+      "--no-pipeline",
+      "do not export the pipeline steps (<prefix>.pipeline.*: received, failed on ingest, filtered at source and at destination)",
+    )
     .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
 }
 

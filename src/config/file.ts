@@ -79,6 +79,7 @@ function buildSchemas() {
         eventsGroupBy: z.union([nonEmpty, stringList]).optional(),
         usage: z.boolean().optional(),
         errorDetails: z.boolean().optional(),
+        pipeline: z.boolean().optional(),
       })
       .optional(),
     check: z

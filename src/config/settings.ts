@@ -233,7 +233,8 @@ function runOptionsOf(inputs: Inputs<ExportFlags>, defaultMaxDuration?: string):
   const eventVolume = flags.eventVolume !== false && file.export?.eventVolume !== false;
   const usage = flags.usage !== false && file.export?.usage !== false;
   const errorDetails = flags.errorDetails !== false && file.export?.errorDetails !== false;
-  return { maxDurationMs, eventVolume, usage, eventsGroupBy, errorDetails };
+  const pipeline = flags.pipeline !== false && file.export?.pipeline !== false;
+  return { maxDurationMs, eventVolume, usage, eventsGroupBy, errorDetails, pipeline };
 }
 
 export function resolveExport(flags: ExportFlags, rawEnv: NodeJS.ProcessEnv): ExportConfig {
@@ -354,6 +355,7 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     submit: flags.submit === true,
     historical: flags.historical === true || inputs.file.export?.historical === true,
     errorDetails: flags.errorDetails !== false && inputs.file.export?.errorDetails !== false,
+    pipeline: flags.pipeline !== false && inputs.file.export?.pipeline !== false,
   };
 }
 

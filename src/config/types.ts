@@ -36,6 +36,7 @@ export interface ExportFlags extends CommonFlags {
   eventsGroupBy?: string;
   usage?: boolean;
   errorDetails?: boolean;
+  pipeline?: boolean;
 }
 
 export interface BackfillFlags extends ExportFlags {
@@ -101,6 +102,8 @@ export interface RunOptions {
   eventsGroupBy: EventGroup[];
   /** Failed deliveries by reason from Delivery Overview (design §5, Error details); `--no-error-details` turns it off. */
   errorDetails: boolean;
+  /** The first steps of Segment's pipeline from Delivery Overview (design §5); `--no-pipeline` turns them off. */
+  pipeline: boolean;
 }
 
 export interface ExportConfig extends CommonConfig, RunOptions {
@@ -124,6 +127,7 @@ export interface CheckFlags extends CommonFlags {
   submit?: boolean;
   historical?: boolean;
   errorDetails?: boolean;
+  pipeline?: boolean;
 }
 
 export interface CheckConfig extends CommonConfig {
@@ -136,6 +140,8 @@ export interface CheckConfig extends CommonConfig {
   historical: boolean;
   /** Read failed deliveries by reason for the Error Details table and `errors` in --json. */
   errorDetails: boolean;
+  /** Read the pipeline steps for the Pipeline table and `pipeline` / `filteredAtDestination` in --json. */
+  pipeline: boolean;
 }
 
 /** `dashboard` and `monitors`. */

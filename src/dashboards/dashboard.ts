@@ -3,6 +3,8 @@
 // written to dashboard.json by --out, and sent through the client after ObjectSerializer.deserialize.
 // Layout follows how a person reads Segment's Event Delivery view: what it is, the key numbers,
 // why events failed, how it trends, then volume, usage and the exporter's own health.
+
+import { REASON_CATALOG } from "../reasons/catalog.js";
 import { type AssetOptions, DESCRIPTION_MARKER, dashboardTitle, MANAGED_TAG, README_SECTION, round } from "./common.js";
 import { type SeriesNames, seriesNames } from "./series.js";
 
@@ -152,6 +154,7 @@ function about(s: SeriesNames, prefix: string): Json {
       `- **Delivery** (\`${s.successes}\`, \`.discarded\`, \`.expired\`, \`.retried\`): counts per bucket, stamped at the bucket start; recent buckets are re-read and overwritten while Segment still retries (up to 4 h).`,
       `- **Time to success / first attempt** (\`…time_to_success.p95\`, \`.avg\`): Segment's values in milliseconds, one gauge per bucket; p95 is combined with \`max\`, never summed.`,
       `- **Failures by reason** (\`${s.failed}\`, tag \`reason\`): Segment's Delivery Overview, the *Error Details* table.`,
+      `- **The pipeline** (\`${s.pipeline.received}\`, \`.ingest_failed\`, \`.filtered_at_source\` per source; \`.filtered_at_destination\` per connection; tag \`reason\`): where events stop before delivery — the usual answer to "why is data missing?".`,
       `- **Event volume** (\`${s.eventsVolume}\`), **usage** (\`${s.mtu}\`, \`${s.apiCalls}\`, month to date), and the exporter's own health (\`${prefix}.exporter.*\`).`,
       "",
       `Filter with the template variables above; lines are per connection (source → destination, told apart by \`destination_id\` when names repeat). Setup, series and alerts: ${README_SECTION}, and \`segment-datadog-exporter dashboard --help\`. ${DESCRIPTION_MARKER}: edits here are replaced by the next \`segment-datadog-exporter dashboard\` run.`,
@@ -232,6 +235,106 @@ function errorDetails(s: SeriesNames): Json {
       },
     ]),
   ]);
+}
+
+/**
+ * Segment's Delivery Overview in its step order (design §5, The pipeline): received → failed on
+ * ingest → filtered at source → filtered at destination → failed delivery → delivered, with the top
+ * reasons of each failing or filtering step, and a note that says what the codes mean.
+ */
+function pipeline(s: SeriesNames): Json {
+  const reasons = (title: string, metric: string, scope: string, description: string) =>
+    toplist(title, { name: "query1", query: count(metric, scope, "reason"), aggregator: "sum" }, description);
+  return group("Pipeline: where events stop", [
+    queryValue(
+      "Received",
+      [{ name: "query1", query: count(s.pipeline.received, SOURCE_SCOPE), aggregator: "sum" }],
+      "query1",
+      {
+        description: "Events Segment accepted from the sources (Delivery Overview: successfully received)",
+      },
+    ),
+    queryValue(
+      "Failed on ingest",
+      [{ name: "query1", query: count(s.pipeline.ingestFailed, SOURCE_SCOPE), aggregator: "sum" }],
+      "query1",
+      { description: "Events Segment refused at its door (no user id, invalid payload…); never delivered anywhere" },
+    ),
+    queryValue(
+      "Filtered at source",
+      [{ name: "query1", query: count(s.pipeline.filteredAtSource, SOURCE_SCOPE), aggregator: "sum" }],
+      "query1",
+      { description: "Events dropped by the source's own rules (Protocols, source filters)" },
+    ),
+    queryValue(
+      "Filtered at destination",
+      [{ name: "query1", query: count(s.pipeline.filteredAtDestination, DELIVERY_SCOPE), aggregator: "sum" }],
+      "query1",
+      { description: "Events a destination filter or mapping dropped before delivery" },
+    ),
+    queryValue(
+      "Failed delivery",
+      [{ name: "query1", query: count(s.failed, DELIVERY_SCOPE), aggregator: "sum" }],
+      "query1",
+      {
+        description: "Deliveries Segment gave up on (the Error details section has the reasons)",
+      },
+    ),
+    queryValue(
+      "Delivered",
+      [{ name: "query1", query: count(s.successes, DELIVERY_SCOPE), aggregator: "sum" }],
+      "query1",
+    ),
+    reasons("Top reasons: failed on ingest", s.pipeline.ingestFailed, SOURCE_SCOPE, "Segment's codes, lowercased"),
+    reasons(
+      "Top reasons: filtered at source",
+      s.pipeline.filteredAtSource,
+      SOURCE_SCOPE,
+      "Segment's codes, lowercased",
+    ),
+    reasons(
+      "Top reasons: filtered at destination",
+      s.pipeline.filteredAtDestination,
+      DELIVERY_SCOPE,
+      "Segment's codes, lowercased",
+    ),
+    reasons("Top reasons: failed delivery", s.failed, DELIVERY_SCOPE, "Segment's codes, lowercased"),
+    timeseries("The pipeline over time", [
+      ...(
+        [
+          [s.pipeline.received, "received", SOURCE_SCOPE],
+          [s.pipeline.ingestFailed, "failed on ingest", SOURCE_SCOPE],
+          [s.pipeline.filteredAtSource, "filtered at source", SOURCE_SCOPE],
+          [s.pipeline.filteredAtDestination, "filtered at destination", DELIVERY_SCOPE],
+          [s.failed, "failed delivery", DELIVERY_SCOPE],
+        ] as const
+      ).map(
+        ([metric, alias, scope]): Line => ({
+          queries: [{ name: "query1", query: count(metric, scope) }],
+          formula: "query1",
+          alias,
+          display: "bars",
+        }),
+      ),
+    ]),
+    note(reasonNote()),
+  ]);
+}
+
+/** What the codes the pipeline and error-details widgets show mean (design §5, Reason descriptions). */
+function reasonNote(): string {
+  const rows = [...REASON_CATALOG].map(
+    ([tag, r]) =>
+      `| \`${tag}\` | ${r.label} | ${r.description.replace(/\|/g, "\\|")} | ${r.retried === "sometimes" ? "sometimes" : r.retried ? "yes" : "no"} |`,
+  );
+  return [
+    "### What the reasons mean",
+    "Reason tags are Segment's codes lowercased; `unknown` is an empty code, `other` one too long or holding characters a tag cannot (e.g. a message).",
+    "",
+    "| reason | label | meaning | Segment retries |",
+    "| --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 function trends(s: SeriesNames, options: AssetOptions): Json {
@@ -428,6 +531,7 @@ export function buildDashboard(options: AssetOptions): Json {
     widgets: [
       about(s, options.prefix),
       keyMetrics(s, options),
+      pipeline(s),
       errorDetails(s),
       trends(s, options),
       eventVolume(s, options),

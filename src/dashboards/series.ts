@@ -3,6 +3,7 @@
 import { DELIVERY_SERIES } from "../mapping/delivery.js";
 import { EVENTS_VOLUME_SUFFIX } from "../mapping/events.js";
 import { FAILED_SERIES_SUFFIX } from "../mapping/failures.js";
+import { PIPELINE_SERIES } from "../mapping/pipeline.js";
 import { EXPORTER_SERIES } from "../mapping/self.js";
 import { USAGE_SERIES } from "../mapping/usage.js";
 
@@ -24,6 +25,7 @@ export interface SeriesNames {
   timeToFirstAttemptAvg: string;
   timeToFirstAttemptP95: string;
   failed: string;
+  pipeline: { [K in keyof typeof PIPELINE_SERIES]: string };
   eventsVolume: string;
   mtu: string;
   apiCalls: string;
@@ -43,6 +45,9 @@ export function seriesNames(prefix: string): SeriesNames {
     timeToFirstAttemptAvg: delivery(prefix, "time_to_first_attempt_average"),
     timeToFirstAttemptP95: delivery(prefix, "time_to_first_attempt_p95"),
     failed: `${prefix}.${FAILED_SERIES_SUFFIX}`,
+    pipeline: Object.fromEntries(
+      Object.entries(PIPELINE_SERIES).map(([key, suffix]) => [key, `${prefix}.${suffix}`]),
+    ) as SeriesNames["pipeline"],
     eventsVolume: `${prefix}.${EVENTS_VOLUME_SUFFIX}`,
     mtu: `${prefix}.${USAGE_SERIES.mtu}`,
     apiCalls: `${prefix}.${USAGE_SERIES.apiCalls}`,

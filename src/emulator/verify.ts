@@ -1,5 +1,7 @@
 // Compares what the Datadog emulator stored with the Segment emulator's ground truth, bucket by
 // bucket: every expected point present, every value exact, counts as counts, latencies as gauges.
+import { PIPELINE_SERIES } from "../mapping/pipeline.js";
+import { reasonTag } from "../reasons/tag.js";
 import type { PointStore, StoredPoint } from "./datadog/types.js";
 import type { SegmentEmulator } from "./segment/server.js";
 import type { DeliverySummary } from "./segment/truth.js";
@@ -201,6 +203,101 @@ export function checkFailures(segment: SegmentEmulator, store: PointStore, windo
     const inWindow = p.timestamp * 1000 >= window.from && p.timestamp * 1000 < window.to;
     if (inWindow && covered.has(key.split("|")[0] ?? "") && !expected.has(key))
       result.problems.push(`${metric} ${key}: stored ${p.value}, truth has none`);
+  }
+  return result;
+}
+
+/**
+ * The pipeline steps (design §5, The pipeline) against the truth: per source and bucket,
+ * `<p>.pipeline.received` (zeros included), and per source (or connection) bucket and reason tag
+ * (normalised as the contract says: lowercased, `unknown`, `other`, summed where codes meet) one count
+ * of failed on ingest, filtered at source and filtered at destination; and no stored point the truth
+ * does not have. Every source the fixture lists is exported (with or without destinations).
+ */
+export function checkPipeline(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+  const result: TruthCheck = { checked: 0, problems: [] };
+  const B = window.bucketMs;
+  const at = (t: number) => (typeof window.at === "function" ? window.at(t) : window.at);
+  const sources = segment.fixture.sources.filter((s) => !window.sources || window.sources.includes(s.id));
+  const byReason = (counts: ReadonlyArray<{ reason: string; count: number }>) => {
+    const sums = new Map<string, number>();
+    for (const c of counts) sums.set(reasonTag(c.reason), (sums.get(reasonTag(c.reason)) ?? 0) + c.count);
+    return [...sums].filter(([, n]) => n > 0);
+  };
+  const steps: Array<{
+    suffix: string;
+    entity: "source_id" | "destination_id";
+    expected: (t: number) => Array<{ id: string; label: string; reason?: string; count: number }>;
+  }> = [
+    {
+      suffix: PIPELINE_SERIES.received,
+      entity: "source_id",
+      expected: (t) =>
+        sources.map((s) => ({ id: s.id, label: s.slug, count: segment.truth.received(s.id, t, t + B, at(t)) })),
+    },
+    {
+      suffix: PIPELINE_SERIES.ingestFailed,
+      entity: "source_id",
+      expected: (t) =>
+        sources.flatMap((s) =>
+          byReason(segment.truth.ingestFailedByReason(s.id, t, t + B, at(t))).map(([reason, count]) => ({
+            id: s.id,
+            label: s.slug,
+            reason,
+            count,
+          })),
+        ),
+    },
+    {
+      suffix: PIPELINE_SERIES.filteredAtSource,
+      entity: "source_id",
+      expected: (t) =>
+        sources.flatMap((s) =>
+          byReason(segment.truth.filteredAtSourceByReason(s.id, t, t + B, at(t))).map(([reason, count]) => ({
+            id: s.id,
+            label: s.slug,
+            reason,
+            count,
+          })),
+        ),
+    },
+    {
+      suffix: PIPELINE_SERIES.filteredAtDestination,
+      entity: "destination_id",
+      expected: (t) =>
+        segment.fixture.destinations
+          .filter((d) => d.enabled && sources.some((s) => s.id === d.sourceId && s.enabled))
+          .flatMap((d) =>
+            byReason(segment.truth.filteredAtDestinationByReason(d.sourceId, d.id, t, t + B, at(t))).map(
+              ([reason, count]) => ({ id: d.id, label: d.name || d.catalog.name, reason, count }),
+            ),
+          ),
+    },
+  ];
+  for (const step of steps) {
+    const metric = `${window.prefix}.${step.suffix}`;
+    const keyOf = (id: string, reason: string | undefined, ts: number) =>
+      `${step.entity}:${id.toLowerCase()}|${reason ?? ""}|${ts}`;
+    const stored = new Map<string, StoredPoint>();
+    for (const p of store.all()) {
+      if (p.metric !== metric) continue;
+      const id = p.tags.find((t) => t.startsWith(`${step.entity}:`))?.slice(step.entity.length + 1);
+      const reason = p.tags.find((t) => t.startsWith("reason:"))?.slice("reason:".length);
+      if (id !== undefined) stored.set(keyOf(id, reason, p.timestamp), p);
+    }
+    const expected = new Set<string>();
+    for (let t = window.from; t < window.to; t += B) {
+      for (const e of step.expected(t)) {
+        const key = keyOf(e.id, e.reason, t / 1000);
+        expected.add(key);
+        const what = `${metric} ${e.label}${e.reason ? ` reason:${e.reason}` : ""} @${new Date(t).toISOString()}`;
+        compare(result, stored.get(key), what, e.count, 1, B / 1000);
+      }
+    }
+    for (const [key, p] of stored) {
+      const inWindow = p.timestamp * 1000 >= window.from && p.timestamp * 1000 < window.to;
+      if (inWindow && !expected.has(key)) result.problems.push(`${metric} ${key}: stored ${p.value}, truth has none`);
+    }
   }
   return result;
 }

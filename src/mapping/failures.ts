@@ -1,5 +1,8 @@
-// Delivery Overview `failed-delivery` grouped by `discardReason` → `<p>.delivery.failed` (design §5,
-// Error details). The series name lives here so dashboards and monitors query what the mapping sends.
+// Delivery Overview series → count points per bucket (design §5): `failed-delivery` grouped by
+// `discardReason` → `<p>.delivery.failed{reason}` (Error details), and the pipeline steps
+// (`<p>.pipeline.*`, The pipeline) the same way. Series names live here and in pipeline.ts so
+// dashboards and monitors query what the mapping sends.
+import { describeReason } from "../reasons/catalog.js";
 import { reasonTag } from "../reasons/tag.js";
 import { isoSeconds } from "../units.js";
 import type { MetricPoint, Tag } from "./types.js";
@@ -21,8 +24,15 @@ export interface FailureBucketsContext {
   bucketMs: number;
   /** Bucket starts (ms) to emit; series points outside them are not this run's to send. */
   buckets: readonly number[];
-  /** The six delivery tags of the connection (plus --tag tags); `reason:` is appended. */
+  /** The entity's tags (the six delivery tags, or a source's three, plus --tag tags); `reason` is appended. */
   tags: readonly Tag[];
+  /** The series, without the prefix (default `delivery.failed`). */
+  suffix?: string;
+  /**
+   * Split by reason (a `reason` tag per point, zero sums not sent), or one total per bucket (`received`:
+   * every asked bucket gets a point, zero included, so "nothing received" is a 0, not a gap).
+   */
+  byReason?: boolean;
 }
 
 /**
@@ -32,25 +42,28 @@ export interface FailureBucketsContext {
  * and a point per reason seen anywhere in the window would just be noise.
  */
 export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucketsContext): MetricPoint[] {
+  const byReason = ctx.byReason ?? true;
+  const metric = `${ctx.prefix}.${ctx.suffix ?? FAILED_SERIES_SUFFIX}`;
   const starts = [...new Set(ctx.buckets)].sort((a, b) => a - b);
   const sums = new Map<number, Map<string, number>>();
   for (const entry of dataset) {
-    const reason = reasonTag(entry.discardReason);
+    const reason = byReason ? reasonTag(entry.discardReason) : "";
     for (const point of entry.series) {
       const bucket = bucketOf(starts, ctx.bucketMs, Date.parse(point.time));
       if (bucket === undefined) continue;
-      let byReason = sums.get(bucket);
-      if (!byReason) {
-        byReason = new Map();
-        sums.set(bucket, byReason);
+      let counts = sums.get(bucket);
+      if (!counts) {
+        counts = new Map();
+        sums.set(bucket, counts);
       }
-      byReason.set(reason, (byReason.get(reason) ?? 0) + point.count);
+      counts.set(reason, (counts.get(reason) ?? 0) + point.count);
     }
   }
   const points: MetricPoint[] = [];
   // One tags array per reason, shared by its points (the sink packs series by tags array).
   const tagsOf = new Map<string, readonly Tag[]>();
   const tagsFor = (reason: string) => {
+    if (!byReason) return ctx.tags;
     let tags = tagsOf.get(reason);
     if (!tags) {
       tags = [...ctx.tags, ["reason", reason]];
@@ -59,13 +72,12 @@ export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucket
     return tags;
   };
   for (const start of starts) {
-    const byReason = sums.get(start);
-    if (!byReason) continue;
-    for (const reason of [...byReason.keys()].sort()) {
-      const value = byReason.get(reason) ?? 0;
-      if (value === 0) continue;
+    const counts = sums.get(start) ?? new Map<string, number>(byReason ? [] : [["", 0]]);
+    for (const reason of [...counts.keys()].sort()) {
+      const value = counts.get(reason) ?? 0;
+      if (value === 0 && byReason) continue;
       points.push({
-        metric: `${ctx.prefix}.${FAILED_SERIES_SUFFIX}`,
+        metric,
         kind: "count",
         timestamp: start / 1000,
         value,
@@ -94,6 +106,8 @@ function bucketOf(starts: readonly number[], bucketMs: number, t: number): numbe
 export interface ReasonSummary {
   reason: string;
   count: number;
+  /** What the code means (the reason catalog), or null for a code the catalog does not know. */
+  description: string | null;
   /** Start of the newest series step with a count, ISO 8601. */
   lastSeen: string;
 }
@@ -116,6 +130,11 @@ export function summariseFailures(dataset: readonly FailureEntry[]): ReasonSumma
   }
   return [...byReason.entries()]
     .filter(([, v]) => v.count > 0)
-    .map(([reason, v]) => ({ reason, count: v.count, lastSeen: isoSeconds(v.last) }))
+    .map(([reason, v]) => ({
+      reason,
+      count: v.count,
+      description: describeReason(reason)?.description ?? null,
+      lastSeen: isoSeconds(v.last),
+    }))
     .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
 }

@@ -3,7 +3,7 @@
 
 import { UsageError } from "../errors.js";
 import { formatDuration, isoSeconds } from "../units.js";
-import { alignDown } from "./buckets.js";
+import { alignDown, alignUp } from "./buckets.js";
 import {
   AGE_MARGIN_MS,
   DELIVERY_METRICS_LIMITS,
@@ -88,11 +88,21 @@ function alignUpTo(ms: number, bucketMs: number): number {
   return Math.ceil(ms / bucketMs) * bucketMs;
 }
 
-/** Every bucket of the window after `doneUntil` (where an interrupted backfill stopped). */
-export function planBackfillStream(window: BackfillWindow, bucketMs: number, doneUntil?: number): StreamPlan {
-  const from = Math.min(Math.max(doneUntil ?? window.start, window.start), window.end);
+/**
+ * Every bucket of the window after `doneUntil` (where an interrupted backfill stopped). Buckets older
+ * than `reachStart` (what every part of the stream can still read, and the sink still takes) are
+ * counted out of reach, to be reported as missed, never exported as if they were empty.
+ */
+export function planBackfillStream(
+  window: BackfillWindow,
+  bucketMs: number,
+  doneUntil?: number,
+  reachStart = Number.NEGATIVE_INFINITY,
+): StreamPlan {
+  const start = Math.min(Math.max(doneUntil ?? window.start, window.start), window.end);
+  const from = Math.min(Math.max(start, alignUp(reachStart, bucketMs)), window.end);
   return streamPlan(
-    [{ key: BACKFILL_STAGE, from, to: window.end, outOfReach: 0, outOfReachFrom: from }],
+    [{ key: BACKFILL_STAGE, from, to: window.end, outOfReach: (from - start) / bucketMs, outOfReachFrom: start }],
     bucketMs,
     BACKFILL_STAGE,
   );

@@ -42,13 +42,14 @@ function backfillId(config: BackfillConfig): string {
 function backfillPlanner(config: BackfillConfig, progress: BackfillState): StreamPlanner {
   return {
     prunes: false,
-    plan(_ws, ref) {
+    plan(_ws, ref, _scope, reach) {
       const done = progress.streams[ref.key];
       return {
         plan: planBackfillStream(
           config.window,
           config.schedule.bucketMs,
           done === undefined ? undefined : Date.parse(done),
+          reach,
         ),
         save: (marks) => {
           const mark = marks[BACKFILL_STAGE];
@@ -119,7 +120,9 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps & Backfi
   } finally {
     summary.segmentCalls = session.segmentCallCount();
     summary.durationMs = session.elapsedMs();
-    if (!config.dryRun && summary.workspaces.length > 0) await submitSelfMetrics(config, summary, session, deps);
+    if (!config.dryRun && summary.workspaces.length > 0) {
+      summary.healthRequests = await submitSelfMetrics(config, summary, session, deps);
+    }
     await session.close();
   }
 }

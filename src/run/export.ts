@@ -122,7 +122,9 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ru
   } finally {
     summary.segmentCalls = session.segmentCallCount();
     summary.durationMs = session.elapsedMs();
-    if (!config.dryRun && summary.workspaces.length > 0) await submitSelfMetrics(config, summary, session, deps);
+    if (!config.dryRun && summary.workspaces.length > 0) {
+      summary.healthRequests = await submitSelfMetrics(config, summary, session, deps);
+    }
     await session.close();
   }
 }

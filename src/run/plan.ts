@@ -5,7 +5,7 @@
 // oldest slab first, with no state per stream beyond the plan itself.
 import type { Logger } from "pino";
 import type { Shard } from "../domain.js";
-import { FIRST_STAGE, type StreamPlan, type Watermarks } from "../plan/schedule.js";
+import type { StreamPlan, Watermarks } from "../plan/schedule.js";
 import type { Job, KindOptions, StreamKind, StreamRef } from "../streams/types.js";
 import { MINUTE } from "../units.js";
 import { SCOPES, type ScopeSpec, stateIds } from "./scopes.js";
@@ -102,7 +102,7 @@ function reportOutOfReach(
 ): void {
   for (const stage of plan.stages) {
     if (stage.outOfReach === 0) continue;
-    if (stage.key !== FIRST_STAGE) {
+    if (stage.key !== plan.firstStage) {
       own.rereadsSkipped += stage.outOfReach;
       continue;
     }

@@ -16,6 +16,7 @@ export function kindOptions(config: CommonConfig & RunOptions & { schedule: { bu
     bucketMs: config.schedule.bucketMs,
     eventsGroupBy: config.eventsGroupBy,
     errorDetails: config.errorDetails,
+    pipeline: config.pipeline,
     eventVolume: config.eventVolume,
     usage: config.usage,
   };

@@ -47,6 +47,7 @@ export function summarize(
     points: totals?.points ?? 0,
     pointsRejected: totals?.rejected ?? 0,
     sinkRequests: totals?.sinkRequests ?? 0,
+    healthRequests: 0,
     segmentCalls: 0,
     durationMs: 0,
     lagMs: lags.length > 0 ? Math.max(...lags) : undefined,
@@ -81,7 +82,9 @@ export function describeRun(summary: RunSummary, now: number): string {
       : "";
   const sent = summary.dryRun
     ? `${plural(summary.points, "point")}`
-    : `${plural(summary.points, "point")} in ${plural(summary.sinkRequests, `${summary.sink} request`)}`;
+    : `${plural(summary.points, "point")} in ${plural(summary.sinkRequests, `${summary.sink} request`)}${
+        summary.healthRequests > 0 ? ` (+${summary.healthRequests} for the run's health series)` : ""
+      }`;
   const seconds = Math.max(1, Math.round(summary.durationMs / 1000));
   return `${verb} ${describeExported(summary.exportedBy)} (${scope})${reread}: ${sent}, ${plural(summary.segmentCalls, "Segment call")}, ${seconds}s${next}`;
 }

@@ -4,9 +4,19 @@
 import { deliverySummary } from "./delivery-summary.js";
 import { eventVolume } from "./event-volume.js";
 import { failedDelivery } from "./failed-delivery.js";
+import { filteredAtDestination, filteredAtSource, ingestFailed, received } from "./pipeline.js";
 import type { StreamKind } from "./types.js";
 import { usage } from "./usage.js";
 
-// Failures first within a connection: its one job covers all of the run's buckets, so a deadline never
-// leaves the per-bucket summaries waiting for it.
-export const STREAM_KINDS: readonly StreamKind[] = [failedDelivery, deliverySummary, eventVolume, usage];
+// Kinds whose one job covers all of the run's buckets come before the per-bucket summary within a
+// connection, so a deadline never leaves the summaries waiting for them.
+export const STREAM_KINDS: readonly StreamKind[] = [
+  failedDelivery,
+  filteredAtDestination,
+  deliverySummary,
+  received,
+  ingestFailed,
+  filteredAtSource,
+  eventVolume,
+  usage,
+];

@@ -72,6 +72,8 @@ export interface KindOptions {
   bucketMs: number;
   eventsGroupBy: readonly EventGroup[];
   errorDetails: boolean;
+  /** The first steps of Segment's pipeline (design §5): `--no-pipeline` turns them off. */
+  pipeline: boolean;
   eventVolume: boolean;
   usage: boolean;
 }

@@ -56,9 +56,29 @@ describe("relativeTime", () => {
 });
 
 describe("renderErrorDetails", () => {
+  it("shows a known code with its label from the catalog", () => {
+    const text = renderErrorDetails(
+      [connection({ errors: [{ reason: "429", count: 3, description: "x", lastSeen: iso(TO) }] })],
+      TO,
+    );
+    expect(text).toMatch(/^web → Mixpanel\s+429 Too Many Requests\s+3\s+/m);
+    const etimedout = renderErrorDetails(
+      [connection({ errors: [{ reason: "etimedout", count: 1, description: "x", lastSeen: iso(TO) }] })],
+      TO,
+    );
+    // Network error names are their own label; a code the catalog does not know is shown as it is.
+    expect(etimedout).toMatch(/^web → Mixpanel\s+ETIMEDOUT\s+1\s+/m);
+    const unknown = renderErrorDetails(
+      [connection({ errors: [{ reason: "some_new_code", count: 1, description: null, lastSeen: iso(TO) }] })],
+      TO,
+    );
+    expect(unknown).toMatch(/^web → Mixpanel\s+some_new_code\s+1\s+/m);
+  });
+
   const errors = Array.from({ length: 7 }, (_, i) => ({
     reason: `r${i}`,
     count: 70 - i,
+    description: null,
     lastSeen: iso(TO - i * 60_000),
   }));
 
@@ -94,15 +114,25 @@ describe("junitXml", () => {
     const c = connection({
       ok: false,
       failures: ["success rate 50.00% is below 99.00%"],
-      errors: [{ reason: "etimedout", count: 9, lastSeen: iso(TO - 60_000) }],
+      errors: [
+        {
+          reason: "etimedout",
+          count: 9,
+          description: "The destination did not answer in time.",
+          lastSeen: iso(TO - 60_000),
+        },
+      ],
     });
     expect(parse(junitXml(report(c))).failure.message).toBe(
-      "success rate 50.00% is below 99.00%; top failure reason: etimedout (9 in the window, last seen 2026-11-25T09:59:00Z)",
+      "success rate 50.00% is below 99.00%; top failure reason: ETIMEDOUT, 9 in the window, last seen 2026-11-25T09:59:00Z: The destination did not answer in time.",
     );
   });
 
   it("leaves passing cases alone and drops characters XML cannot hold", () => {
-    const c = connection({ source: "we\u0001b", errors: [{ reason: "502", count: 1, lastSeen: iso(TO) }] });
+    const c = connection({
+      source: "we\u0001b",
+      errors: [{ reason: "502", count: 1, description: null, lastSeen: iso(TO) }],
+    });
     const xml = junitXml(report(c));
     expect(xml).not.toContain("\u0001");
     const testcase = parse(xml);

@@ -18,9 +18,9 @@ describe("dashboard and monitor definitions", () => {
   const dashboard = buildDashboard(options());
   const monitors = buildMonitors(options());
 
-  it("query only series the exporter submits, under the configured (non-default) prefix", () => {
+  it("query only series the exporter submits, under the configured (non-default) prefix", async () => {
     // The names the mapping functions emit when run, so a series renamed there is caught here.
-    const submitted = mappedMetrics(PREFIX);
+    const submitted = await mappedMetrics(PREFIX);
     const queries = [...dashboardQueries(dashboard), ...monitors.map((m) => String(m.query))];
     const used = new Set(queries.flatMap(metricsOfQuery));
     expect(queries.length).toBeGreaterThan(25);

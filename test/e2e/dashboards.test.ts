@@ -188,7 +188,7 @@ describe("definitions against the exporter's series", () => {
   it("--dry-run needs no key, sends nothing, and every query names a series the mapping emits (non-default prefix)", async () => {
     const queries = await definitions(PREFIX);
     expect(emulators.datadog.requests).toEqual([]);
-    const emitted = mappedMetrics(PREFIX);
+    const emitted = await mappedMetrics(PREFIX);
     const used = queries.flatMap(metricsOfQuery);
     expect(used.length).toBeGreaterThan(30);
     for (const metric of used) expect(emitted, metric).toContain(metric);
@@ -196,7 +196,12 @@ describe("definitions against the exporter's series", () => {
 
   it("after an export, every queried series has stored points", async () => {
     const prefix = "demo_x";
-    const config = exportConfig(emulators, { prefix, usage: true, eventsGroupBy: ["eventName", "eventType"] });
+    const config = exportConfig(emulators, {
+      prefix,
+      usage: true,
+      pipeline: true,
+      eventsGroupBy: ["eventName", "eventType"],
+    });
     await runExport(
       config,
       deps(() => Date.now()),

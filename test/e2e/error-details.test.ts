@@ -450,14 +450,14 @@ describe("error details: the CLI", () => {
   it("--no-error-details makes no Delivery Overview request", async () => {
     const result = await runCli(["export", "--no-error-details", "--state", tempStatePath()], emulatorEnv(emulators));
     expect(result.code).toBe(0);
-    expect(emulators.segment.deliveryOverviewRequests()).toBe(0);
+    expect(emulators.segment.deliveryOverviewRequests({ step: "failed-delivery" })).toBe(0);
     expectExportedTruth();
     expect(emulators.datadog.store.series(FAILED)).toEqual([]);
     // The same run with error details on does read them, and they equal the truth.
     const state = tempStatePath();
     const on = await runCli(["export", "--state", state], emulatorEnv(emulators));
     expect(on.code).toBe(0);
-    expect(emulators.segment.deliveryOverviewRequests()).toBe(active().length);
+    expect(emulators.segment.deliveryOverviewRequests({ step: "failed-delivery" })).toBe(active().length);
     const window = expectExportedTruth();
     const failures = checkFailures(emulators.segment, emulators.datadog.store, window);
     expect(failures.problems).toEqual([]);

@@ -58,6 +58,7 @@ describe("--historical with DD_APP_KEY", () => {
         bucketMs: 300_000,
         eventsGroupBy: [],
         errorDetails: false,
+        pipeline: false,
         eventVolume: true,
         usage: false,
       }),

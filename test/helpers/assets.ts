@@ -2,11 +2,15 @@
 // mapping code really emits, and a walk of the client's deserialized models for keys it did not know.
 import { expect } from "vitest";
 import type { AssetOptions } from "../../src/dashboards/common.js";
+import { silentLogger } from "../../src/log.js";
 import { mapDeliverySummary } from "../../src/mapping/delivery.js";
 import { mapEventVolume } from "../../src/mapping/events.js";
-import { mapFailures } from "../../src/mapping/failures.js";
 import { selfMetricPoints } from "../../src/mapping/self.js";
+import type { MetricPoint } from "../../src/mapping/types.js";
 import { mapUsage } from "../../src/mapping/usage.js";
+import { DELIVERY_OVERVIEW_ENDPOINT } from "../../src/segment/delivery-overview.js";
+import { STREAM_KINDS } from "../../src/streams/registry.js";
+import type { StreamRef, WorkspaceContext } from "../../src/streams/types.js";
 
 export const PREFIX = "acme.segment_x";
 
@@ -26,7 +30,7 @@ export function assetOptions(over: Partial<AssetOptions> = {}): AssetOptions {
 }
 
 /** Every metric name the export's mapping code emits under `prefix`, by running it on minimal input. */
-export function mappedMetrics(prefix: string): Set<string> {
+export async function mappedMetrics(prefix: string): Promise<Set<string>> {
   const names = new Set<string>();
   const families = ["successes", "discarded", "expired", "retried", "time_to_success", "time_to_first_attempt"];
   const delivery = mapDeliverySummary(
@@ -93,21 +97,61 @@ export function mappedMetrics(prefix: string): Set<string> {
       points: 1,
       pointsRejected: 0,
       sinkRequests: 1,
+      healthRequests: 1,
       segmentCalls: 1,
       durationMs: 1000,
       failures: [],
     },
     { prefix, tags: [], timestamp: 0, segmentCalls: new Map([["delivery-metrics 200", 1]]) },
   );
-  // Error details: one failed delivery in the one bucket asked for.
-  const failures = mapFailures([{ discardReason: "502", series: [{ time: "2026-01-01T00:00:00Z", count: 1 }] }], {
-    prefix,
-    bucketMs: 300_000,
-    buckets: [Date.parse("2026-01-01T00:00:00Z")],
-    tags: [],
-  });
-  expect(failures).toHaveLength(1);
-  for (const p of [...delivery.points, ...volume, ...usage, ...failures, ...self]) names.add(p.metric);
+  // Error details and the pipeline steps: every Delivery Overview kind the run registers, read through
+  // the kind itself (its step, series and mapping) from an answer holding one event in the one bucket.
+  const overview: MetricPoint[] = [];
+  for (const kind of STREAM_KINDS.filter((k) => k.endpoints.includes(DELIVERY_OVERVIEW_ENDPOINT))) {
+    const bucket = Date.parse("2026-01-01T00:00:00Z");
+    const dataset = [{ discardReason: "502", total: 1, series: [{ time: "2026-01-01T00:00:00Z", count: 1 }] }];
+    const ws = {
+      overview: {
+        readBuckets: async () => ({
+          windows: [
+            {
+              window: { start: bucket, end: bucket + 300_000, granularity: "MINUTE", buckets: [bucket] },
+              series: { total: 1, dataset },
+            },
+          ],
+          unreachable: [],
+        }),
+      },
+    } as unknown as WorkspaceContext;
+    const stream = {
+      key: "k",
+      scope: kind.scope,
+      ws,
+      source: { id: "s", slug: "s" },
+      label: "s",
+      tags: [],
+    } as StreamRef;
+    const points = await kind.read(
+      { kind, stream, start: bucket, end: bucket + 300_000, buckets: [bucket], firstReads: [bucket] },
+      {
+        options: {
+          prefix,
+          bucketMs: 300_000,
+          eventsGroupBy: [],
+          errorDetails: true,
+          pipeline: true,
+          eventVolume: true,
+          usage: true,
+        },
+        clock: () => bucket,
+        logger: silentLogger,
+        warnOnce: () => {},
+      },
+    );
+    expect(points.length, kind.name).toBeGreaterThan(0);
+    overview.push(...points);
+  }
+  for (const p of [...delivery.points, ...volume, ...usage, ...overview, ...self]) names.add(p.metric);
   return names;
 }
 

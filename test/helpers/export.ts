@@ -40,6 +40,8 @@ export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> =
     // Usage adds four calls a day; tests that count calls leave it out, the usage tests turn it on.
     usage: false,
     errorDetails: true,
+    // The pipeline steps add Delivery Overview requests; the tests that count those turn it on.
+    pipeline: false,
     eventsGroupBy: [],
     ...over,
   };

@@ -7,6 +7,7 @@ import {
   summariseFailures,
 } from "../../src/mapping/failures.js";
 import { connectionTags } from "../../src/mapping/tags.js";
+import { describeReason } from "../../src/reasons/catalog.js";
 import { kv, strings } from "../helpers/tags.js";
 
 const T0 = Date.UTC(2026, 10, 25, 10, 0);
@@ -160,9 +161,17 @@ describe("summariseFailures", () => {
       entry("404", [[T0, 0]]),
     ]);
     expect(summary).toEqual([
-      { reason: "502", count: 9, lastSeen: iso(T0) },
-      { reason: "etimedout", count: 4, lastSeen: iso(T0 + 3 * MIN) },
+      { reason: "502", count: 9, description: describeReason("502")?.description, lastSeen: iso(T0) },
+      {
+        reason: "etimedout",
+        count: 4,
+        description: describeReason("etimedout")?.description,
+        lastSeen: iso(T0 + 3 * MIN),
+      },
     ]);
+    expect(summary.every((s) => typeof s.description === "string")).toBe(true);
+    // A code the catalog does not know has a null description, not an invented one.
+    expect(summariseFailures([entry("made_up_code", [[T0, 1]])])[0]?.description).toBeNull();
   });
 
   it("breaks ties by reason so the order is stable", () => {

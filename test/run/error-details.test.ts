@@ -80,7 +80,15 @@ async function readFailures(overview: OverviewAccess, d: Destination, buckets: r
     firstReads: [],
   };
   const points = await failedDelivery.read(job, {
-    options: { prefix, bucketMs: B, eventsGroupBy: [], errorDetails: true, eventVolume: true, usage: false },
+    options: {
+      prefix,
+      bucketMs: B,
+      eventsGroupBy: [],
+      errorDetails: true,
+      pipeline: false,
+      eventVolume: true,
+      usage: false,
+    },
     clock: () => NOW,
     logger: silentLogger,
     warnOnce: (_key, message) => warnings.push(message),
@@ -200,7 +208,7 @@ describe("the failed-delivery kind", () => {
   });
 
   it("is off when error details are off, so a run makes no Delivery Overview request for it", () => {
-    const options = { prefix: "p", bucketMs: B, eventsGroupBy: [], eventVolume: true, usage: false };
+    const options = { prefix: "p", bucketMs: B, eventsGroupBy: [], eventVolume: true, usage: false, pipeline: true };
     expect(failedDelivery.enabled({ ...options, errorDetails: false })).toBe(false);
     expect(failedDelivery.enabled({ ...options, errorDetails: true })).toBe(true);
   });

@@ -16,3 +16,19 @@ const leading = (name: string): string => (name === "" || /^[0-9]/.test(name) ? 
 
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * The remote-write name of a series (design §5, Sinks): `<p>_` + the Datadog name with dots as
+ * underscores; a latency in milliseconds is sent in seconds under a `_seconds` suffix, a value in
+ * seconds keeps its value and gets the suffix. A per-bucket count is a gauge without `_total` (it is
+ * not a counter: it resets every bucket).
+ */
+export function remoteWriteName(metric: string, unit: "milliseconds" | "seconds" | undefined): string {
+  const base = sanitizeMetricName(metric);
+  return unit === undefined ? base : `${base}_seconds`;
+}
+
+/** A value in the unit its remote-write name promises (seconds for latencies). */
+export function remoteWriteValue(value: number, unit: "milliseconds" | "seconds" | undefined): number {
+  return unit === "milliseconds" ? value / 1000 : value;
+}
