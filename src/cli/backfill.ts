@@ -9,8 +9,12 @@ export function registerBackfill(cmd: Command): void {
     .description(
       "Exports every bucket of [--from, --to) for every connection and the event volume, oldest first, with the finest granularity each bucket's age allows and requests chunked to the maximum ranges. Progress is checkpointed: after Ctrl-C or a crash, run the same command again to continue. Shares the lock with export. Points older than 1h need Historical Metrics Ingestion in Datadog and --historical.",
     )
-    .option("--from <time>", "start of the window: ISO 8601, now, or relative (-6h, -2d)")
-    .option("--to <time>", "end of the window (default now)")
+    .option("--from <time>", "required: start of the window: ISO 8601, now, or relative (-6h, -2d)")
+    .option(
+      "--to <time>",
+      "end of the window (default now; buckets that ended less than --delay ago are left out, their numbers have not settled)",
+    )
+    .option("--delay <duration>", "leave out buckets that ended less than this long ago (default 2m, as export)")
     .option("--json", "print one JSON summary on stdout and no progress");
   addScheduleOptions(cmd);
   addRunOptions(cmd);

@@ -51,14 +51,22 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
     const { createLogger } = await import("../log.js");
     const { runExport } = await import("../run/export.js");
     const { stopOnSignals } = await import("../run/signals.js");
+    const { createProgress } = await import("./progress.js");
     const logger = createLogger({ level: config.logLevel });
+    // A person at a terminal sees a long first run move; cron's logs stay one line per run.
+    const progress = createProgress(process.stderr.isTTY && !config.dryRun ? "bar" : "none", "export");
     const stop = stopOnSignals();
     const summary = await runExport(config, {
       now: Date.now,
       logger,
       stdout: (text) => process.stdout.write(text),
       signal: stop.signal,
-    }).finally(() => stop.dispose());
+      onPlanned: (n) => progress.start(n),
+      onProgress: (n) => progress.tick(n),
+    }).finally(() => {
+      progress.stop();
+      stop.dispose();
+    });
     const { describeRun } = await import("../run/summary.js");
     logger.info(
       {

@@ -131,6 +131,15 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+// A reader that goes away mid-run (`export --dry-run | head -3`) makes the next write fail with EPIPE:
+// nothing more can be delivered there, which is not the run's failure, and it must not end in a stack
+// trace. Other stream errors stay errors.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 const code = await main(process.argv);
 await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Exit explicitly: a keep-alive socket or a retry timer must not hold a cron job open.

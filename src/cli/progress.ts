@@ -46,7 +46,8 @@ export function createProgress(mode: "bar" | "lines" | "none", label: string): P
         bar.update(done, { rate: rate().toFixed(1) });
       },
       stop() {
-        bar.stop();
+        // Nothing was planned (a usage error, a failed discovery): no bar to close, no line to leave.
+        if (started) bar.stop();
       },
     };
   }
@@ -70,7 +71,7 @@ export function createProgress(mode: "bar" | "lines" | "none", label: string): P
       }
     },
     stop() {
-      line();
+      if (started) line();
     },
   };
 }

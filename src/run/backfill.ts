@@ -15,11 +15,6 @@ import { openSession, type RunDeps } from "./session.js";
 import { summarize } from "./summary.js";
 import { openWorkspaces } from "./workspace.js";
 
-export interface BackfillHooks {
-  onPlanned?: (buckets: number) => void;
-  onProgress?: (buckets: number) => void;
-}
-
 /**
  * Same workspaces, sources and options → same id. The window is not part of it: rerunning
  * `--from -48h` a few minutes later asks for a slightly later window, and since a backfill runs
@@ -60,7 +55,7 @@ function backfillPlanner(config: BackfillConfig, progress: BackfillState): Strea
   };
 }
 
-export async function runBackfill(config: BackfillConfig, deps: RunDeps & BackfillHooks): Promise<RunSummary> {
+export async function runBackfill(config: BackfillConfig, deps: RunDeps): Promise<RunSummary> {
   const { logger } = deps;
   const now = deps.now();
   const session = await openSession(config, deps);

@@ -9,6 +9,7 @@ import {
   reconcileWatermarks,
   stagesOf,
   streamPlan,
+  taskCount,
   type Watermarks,
 } from "../plan/schedule.js";
 import { fromWatermarks, toWatermarks } from "../state/store.js";
@@ -114,7 +115,12 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ru
     const planner = exportPlanner(config, now, deps);
     plans = workspaces.map((ws) => planWorkspace(ws, context, planner));
     logger.debug({ streams: plans.reduce((n, p) => n + p.streams.length, 0) }, "planned");
-    const totals = await runPipeline(planJobs(plans, deps.now), plans, pipelineOptions(session, config, deps, options));
+    deps.onPlanned?.(plans.reduce((n, p) => n + p.streams.reduce((m, s) => m + taskCount(s.plan), 0), 0));
+    const totals = await runPipeline(
+      planJobs(plans, deps.now),
+      plans,
+      pipelineOptions(session, config, deps, options, deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    );
     summary = summarize(base, plans, totals, now);
     summary.nextDueAt = nextDueAt(summary, plans, config, now);
     summary.stopped = session.stoppedReason();

@@ -33,6 +33,10 @@ export interface RunDeps {
   kinds?: readonly StreamKind[];
   /** Points per submission; tests shrink it to exercise batching and backpressure. */
   batchPoints?: number;
+  /** How many buckets the run plans to read (for a progress bar), once planned. */
+  onPlanned?: (buckets: number) => void;
+  /** Buckets done since the last call. */
+  onProgress?: (buckets: number) => void;
 }
 
 export interface SegmentSession {

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveCheck, resolveCommon, resolveExport, resolveSchedule } from "../../src/config/settings.js";
+import {
+  resolveBackfill,
+  resolveCheck,
+  resolveCommon,
+  resolveExport,
+  resolveSchedule,
+} from "../../src/config/settings.js";
 
 const env = { SEGMENT_TOKEN: "seg-token-123456", DD_API_KEY: "dd-key-123456" };
 
@@ -144,5 +150,21 @@ describe("error details switch", () => {
   it("refuses a value that is not a boolean, naming the key", () => {
     const config = fileWith("export:\n  errorDetails: 'no'\n");
     expect(() => resolveExport({ config }, env)).toThrow(/export\.errorDetails/);
+  });
+});
+
+describe("backfill leaves out buckets that have not settled (issue #22)", () => {
+  const at = Date.UTC(2026, 10, 25, 12, 45, 10);
+  it("ends before the bucket that ended less than --delay ago", () => {
+    const c = resolveBackfill({ from: "-30m" }, env, at);
+    // 12:40–12:45 ended 10 s before the run, inside the default 2m delay: not exported yet.
+    expect(new Date(c.window.end).toISOString()).toBe("2026-11-25T12:40:00.000Z");
+    expect(new Date(resolveBackfill({ from: "-30m", delay: "0s" }, env, at).window.end).toISOString()).toBe(
+      "2026-11-25T12:45:00.000Z",
+    );
+  });
+
+  it("says so when the whole window is younger than the delay", () => {
+    expect(() => resolveBackfill({ from: "-4m" }, env, at)).toThrow(/ended 2m ago or more .* start earlier or wait/);
   });
 });

@@ -229,3 +229,43 @@ describe("demo and sandbox", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("a wrong Datadog site (issue #22)", () => {
+  it("is found before Segment is read, naming the host and the setting it came from", async () => {
+    const before = emulators.segment.requests.length;
+    const env = sandboxEnv({ DD_SITE: "datadoghq.invalid" });
+    delete env.DD_API_URL;
+    const started = Date.now();
+    const result = await runCli(["export", "--state", tempStatePath()], env);
+    expect(result.code).toBe(4);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /Datadog request to https:\/\/api\.datadoghq\.invalid failed: ENOTFOUND \(host from DD_SITE\)/,
+    );
+    expect(lines[0]).toMatch(/nothing was read or sent/);
+    expect(emulators.segment.requests.length).toBe(before);
+    // A name that does not resolve is not retried for seconds.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe("backfill on a terminal-less run (issue #22)", () => {
+  it("--historical refused by Datadog: exit 2 and one line, with no progress line before it", async () => {
+    const result = await runCli(
+      ["backfill", "--from", "-2h", "--historical", "--state", tempStatePath()],
+      sandboxEnv({ DD_APP_KEY: (emulators.datadog as { appKey: string }).appKey }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/--historical: Historical Metrics Ingestion is not enabled/),
+    ]);
+    expect(result.stderr).not.toMatch(/buckets \(/);
+  });
+
+  it("`backfill --help` marks --from as required and offers --delay", async () => {
+    const result = await runCli(["backfill", "--help"], sandboxEnv());
+    expect(result.stdout).toMatch(/--from <time>\s+required:/);
+    expect(result.stdout).toMatch(/--delay <duration>\s+leave out buckets/);
+  });
+});

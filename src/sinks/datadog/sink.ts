@@ -207,8 +207,9 @@ export class DatadogSink implements Sink {
       });
     }
     const code = err.cause?.code ?? err.code ?? err.name ?? "error";
+    // A name that does not resolve is a wrong setting (DD_SITE=datadoghq.eu.com), not a blip: no retries.
     return new UpstreamError(`Datadog request to ${this.host} failed: ${code} (host from ${this.origin.url})`, {
-      retryable: true,
+      retryable: code !== "ENOTFOUND",
     });
   }
 
