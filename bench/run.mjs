@@ -13,7 +13,10 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_CONCURRENCY } from "../dist/config/settings.js";
 import { startEmulators } from "../dist/emulator/index.js";
 import { generateFixture } from "../dist/emulator/segment/fixture.js";
-import { oldestSubmittableTimestamp } from "../dist/plan/limits.js";
+import { datadogOldestAccepted } from "../dist/sinks/datadog/window.js";
+
+const oldestSubmittableTimestamp = (now) => datadogOldestAccepted(now, false);
+
 import { planStream, reconcileWatermarks } from "../dist/plan/schedule.js";
 
 const BIN = fileURLToPath(new URL("../bin/segment-datadog-exporter", import.meta.url));
@@ -100,20 +103,23 @@ function bucketsAt(now) {
 
 /**
  * The fewest Segment calls the job needs: discovery (the workspace, then sources and destinations
- * at 1000 a page), one summary per bucket per connection, one Delivery Overview request per
- * connection (its window of ≤ 1 h fits one request under the 4 h MINUTE range, and its few reasons
- * one page) and the event volume of the window (one request per 1000 sources a page).
+ * at 1000 a page), one summary per bucket per connection, the Delivery Overview steps — per connection
+ * failed delivery and filtered at destination, per source received, failed on ingest and filtered at
+ * source: one request each (a window of ≤ 1 h fits one request under the 4 h MINUTE range, and their
+ * few reasons one page) — and the event volume of the window (one request per 1000 sources a page).
  */
 function minimumCalls(fixture, buckets) {
   const pages = (n) => Math.max(1, Math.ceil(n / 1000));
   const active = activeOf(fixture);
-  const discovery = 1 + pages(fixture.sources.length) + pages(fixture.destinations.length);
+  const sources = fixture.sources.length;
+  const discovery = 1 + pages(sources) + pages(fixture.destinations.length);
+  const overview = 2 * active + 3 * sources;
   return {
-    total: discovery + active * buckets + active + pages(fixture.sources.length),
+    total: discovery + active * buckets + overview + pages(sources),
     discovery,
     summaries: active * buckets,
-    overview: active,
-    events: pages(fixture.sources.length),
+    overview,
+    events: pages(sources),
   };
 }
 

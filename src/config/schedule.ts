@@ -79,7 +79,11 @@ export function resolveSchedule(inputs: Inputs<ExportFlags>, sink: SinkWindow): 
   ) ?? { value: historical ? DEFAULT_REREAD_HISTORICAL : DEFAULT_REREAD, from: "--reread" };
   // Small values are valid (design §5): a re-read age the first read has already reached is
   // simply covered by that read, so it is accepted and leaves no stage of its own.
-  const rereadMs = parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
+  // `none`: no re-read at all (design §5); each bucket is read once, at its first read.
+  const rereadMs =
+    rereadRaw.value.trim().toLowerCase() === "none"
+      ? []
+      : parseDurationList(rereadRaw.value, rereadRaw.from).filter((age) => age > delayMs);
   const once = sink.writeRule === "once";
   const limit = sink.maxAgeMs - AGE_MARGIN_MS;
   const last = sendingAgeMs({ delayMs, rereadMs });

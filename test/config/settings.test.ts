@@ -168,3 +168,10 @@ describe("backfill leaves out buckets that have not settled (issue #22)", () => 
     expect(() => resolveBackfill({ from: "-4m" }, env, at)).toThrow(/ended 2m ago or more .* start earlier or wait/);
   });
 });
+
+describe("--reread none (design §5)", () => {
+  it("means no re-read at all", () => {
+    expect(resolveSchedule({ reread: "none" }, {}).rereadMs).toEqual([]);
+    expect(resolveSchedule({ reread: "NONE" }, {}).rereadMs).toEqual([]);
+  });
+});
