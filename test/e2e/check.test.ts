@@ -105,6 +105,18 @@ describe("check", () => {
   });
 
   it("a bare check applies the monitors' defaults (99%, 60s) and says so; `off` turns one off", async () => {
+    // One destination failing most deliveries: far under 99%, with enough deliveries to be judged.
+    const failing = active()[0];
+    if (!failing) throw new Error("no connection");
+    emulators.segment.setHealth(failing.id, "failing");
+    try {
+      await bareCheck();
+    } finally {
+      emulators.segment.setHealth(failing.id, failing.health);
+    }
+  });
+
+  async function bareCheck() {
     const bare = await runCli(["check", "--json"], env());
     const report = JSON.parse(bare.stdout) as {
       thresholds: { minSuccessRate: number; maxP95Ms: number };
@@ -123,7 +135,7 @@ describe("check", () => {
     const off = await runCli(["check", "--min-success-rate", "off", "--max-p95", "off"], env());
     expect(off.stdout).toMatch(/^Thresholds: success rate: off, p95: off, events: no minimum$/m);
     expect(off.code).toBe(0);
-  });
+  }
 
   it("--submit also exports the window's complete buckets", async () => {
     emulators.datadog.reset();
