@@ -9,7 +9,7 @@ import { taskCount } from "../plan/schedule.js";
 import type { BackfillState } from "../state/store.js";
 import { runPipeline } from "./pipeline.js";
 import { planJobs, planWorkspace, type StreamPlanner, type WorkspacePlan } from "./plan.js";
-import { kindOptions, pipelineOptions, sinkReach, verifySink } from "./run-context.js";
+import { kindOptions, pipelineOptions, planContext, verifySink } from "./run-context.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
 import { summarize } from "./summary.js";
@@ -82,14 +82,7 @@ export async function runBackfill(config: BackfillConfig, deps: RunDeps): Promis
     const progress: BackfillState = resumable ? { ...previous, from, to } : { id, from, to, streams: {} };
     session.state.backfill = progress;
 
-    const context = {
-      kinds: session.kinds,
-      options,
-      shard: config.shard,
-      now,
-      sink: sinkReach(session, config, now),
-      logger,
-    };
+    const context = planContext(session, config, options, now, logger);
     const planner = backfillPlanner(config, progress);
     plans = workspaces.map((ws) => planWorkspace(ws, context, planner));
     window.resumed = Object.keys(progress.streams).length > 0;

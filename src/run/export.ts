@@ -17,7 +17,7 @@ import { usageDay } from "../streams/usage.js";
 import { DAY } from "../units.js";
 import { runPipeline } from "./pipeline.js";
 import { planJobs, planWorkspace, type StreamPlanner, type WorkspacePlan } from "./plan.js";
-import { kindOptions, pipelineOptions, sinkReach, verifySink } from "./run-context.js";
+import { kindOptions, pipelineOptions, planContext, verifySink } from "./run-context.js";
 import { submitSelfMetrics } from "./self.js";
 import { openSession, type RunDeps } from "./session.js";
 import { summarize } from "./summary.js";
@@ -104,14 +104,7 @@ export async function runExport(config: ExportConfig, deps: RunDeps): Promise<Ru
     // One request before Segment is read: a wrong site or key is found first (issue #22).
     await verifySink(session, options);
     const workspaces = await openWorkspaces(config, (s) => session.segment(s), session.state, logger);
-    const context = {
-      kinds: session.kinds,
-      options,
-      shard: config.shard,
-      now,
-      sink: sinkReach(session, config, now),
-      logger,
-    };
+    const context = planContext(session, config, options, now, logger);
     const planner = exportPlanner(config, now, deps);
     plans = workspaces.map((ws) => planWorkspace(ws, context, planner));
     logger.debug({ streams: plans.reduce((n, p) => n + p.streams.length, 0) }, "planned");

@@ -1,6 +1,7 @@
 // What export and backfill build the same way from their config and session: the kinds' options, the
 // sink's reach, the sink check before Segment is read, and the pipeline's options.
 
+import type { Logger } from "pino";
 import { backendOf } from "../config/sink.js";
 import type { CommonConfig, RunOptions } from "../config/types.js";
 import { PartialFailureError, UpstreamError } from "../errors.js";
@@ -22,12 +23,25 @@ export function kindOptions(config: CommonConfig & RunOptions & { schedule: { bu
   };
 }
 
-/** The oldest timestamp the run's sink takes at `now`, and how to name it in messages. */
-export function sinkReach(session: Session, config: CommonConfig, now: number): PlanContext["sink"] {
+/** What planning needs beside the stored progress: the kinds, their options, the shard and the sink's reach. */
+export function planContext(
+  session: Session,
+  config: CommonConfig,
+  options: KindOptions,
+  now: number,
+  logger: Logger,
+): PlanContext {
   return {
-    oldestMs: session.sink.oldestAcceptedMs(now),
-    label: session.sink.label,
-    advice: backendOf(config.sink).backend.ageAdvice,
+    kinds: session.kinds,
+    options,
+    shard: config.shard,
+    now,
+    sink: {
+      oldestMs: session.sink.oldestAcceptedMs(now),
+      label: session.sink.label,
+      advice: backendOf(config.sink).backend.ageAdvice,
+    },
+    logger,
   };
 }
 
