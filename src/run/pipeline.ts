@@ -74,7 +74,17 @@ async function readJob(job: Job, ctx: ReadContext): Promise<JobResult> {
   // of a job over many buckets are stamped at their own bucket's start. Kinds return fresh points, so
   // the owner is added in place rather than by copying every point.
   const single = job.kind.stamp === "run" || job.buckets.length === 1 ? `${key}@${job.buckets[0]}` : undefined;
-  for (const p of points) (p as OwnedPoint).owner = single ?? `${key}@${p.timestamp * 1000}`;
+  // One owner string per bucket, shared by its points (a batch holds tens of thousands of points).
+  const owners = new Map<number, string>();
+  const ownerOf = (timestamp: number) => {
+    let owner = owners.get(timestamp);
+    if (owner === undefined) {
+      owner = `${key}@${timestamp * 1000}`;
+      owners.set(timestamp, owner);
+    }
+    return owner;
+  };
+  for (const p of points) (p as OwnedPoint).owner = single ?? ownerOf(p.timestamp);
   return { job, points: points as OwnedPoint[] };
 }
 
