@@ -22,12 +22,13 @@ export class UsageError extends ExporterError {
   override readonly name = "UsageError";
 }
 
-/** Segment 401/403 or Datadog 403: retrying cannot help. */
+/** Segment 401/403, Datadog 403, New Relic 403, remote write 401/403: retrying cannot help. */
 export class CredentialError extends ExporterError {
   readonly exitCode = ExitCode.credentials;
   override readonly name = "CredentialError";
   constructor(
-    readonly service: "segment" | "datadog",
+    /** "segment", or the sink's name. */
+    readonly service: "segment" | "datadog" | "newrelic" | "prometheus",
     message: string,
   ) {
     super(message);

@@ -94,7 +94,7 @@ export function runThresholds(config: CheckConfig): Thresholds {
  * (the sink's check is the one export and backfill make before reading Segment).
  */
 async function verifyCredentials(config: CheckConfig, clients: SegmentHttp[], logger: Logger): Promise<void> {
-  const failures: Array<{ service: "segment" | "datadog"; message: string }> = [];
+  const failures: Array<{ service: CredentialError["service"]; message: string }> = [];
   const segment = config.workspaces.map((ws, i) =>
     getWorkspace(clients[i] as SegmentHttp).catch((error: unknown) => {
       if (error instanceof CredentialError)
@@ -103,9 +103,9 @@ async function verifyCredentials(config: CheckConfig, clients: SegmentHttp[], lo
     }),
   );
   const sinkCheck = (async () => {
-    const { backend, settings } = backendOf(config.sink);
-    if (!settings) return;
-    const sink = await backend.open(settings, {
+    const { open } = backendOf(config.sink);
+    if (!open) return;
+    const sink = await open({
       logger,
       timeoutMs: config.requestTimeoutMs,
       historical: false,
@@ -115,7 +115,7 @@ async function verifyCredentials(config: CheckConfig, clients: SegmentHttp[], lo
       await sink.verify({ bucketSeries: [] });
     } catch (error) {
       if (!(error instanceof CredentialError)) throw error;
-      failures.push({ service: "datadog", message: error.message });
+      failures.push({ service: config.sink.name, message: error.message });
     } finally {
       await sink.close();
     }

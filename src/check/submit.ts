@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { DEFAULT_BUCKET } from "../config/schedule.js";
-import { backendOf } from "../config/sink.js";
+import { backendOf, sinkAge } from "../config/sink.js";
 import type { CheckConfig } from "../config/types.js";
 import { alignDown, alignUp } from "../plan/buckets.js";
 import { runBackfill } from "../run/backfill.js";
@@ -20,8 +20,11 @@ export async function submitCheckedWindow(
   logger: Logger,
 ): Promise<string | undefined> {
   const bucketMs = parseDuration(DEFAULT_BUCKET, "--bucket");
-  const { backend, settings } = backendOf(config.sink);
-  const earliest = Math.max(now - config.windowMs, backend.oldestAcceptedMs(now, settings, config.historical));
+  const { backend } = backendOf(config.sink);
+  const earliest = Math.max(
+    now - config.windowMs,
+    backend.oldestAcceptedMs(now, sinkAge(config.sink, config.historical)),
+  );
   const window = { start: alignUp(earliest, bucketMs), end: alignDown(now, bucketMs) };
   if (window.end <= window.start) {
     logger.warn(`--submit: the window holds no complete bucket ${backend.label} would still accept; nothing submitted`);

@@ -33,6 +33,39 @@ export function addDatadogOptions(cmd: Command): Command {
     .option("--dry-run", "print the series as NDJSON on stdout; submit nothing, change no state");
 }
 
+/** `--sink` and the settings of the backends besides Datadog (design §5, Sinks); secrets only from files or the environment. */
+export function addSinkOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--sink <name>",
+      "where points go: datadog, newrelic or prometheus (remote write) (env SEGMENT_EXPORTER_SINK; default datadog); one per --state file",
+    )
+    .option(
+      "--newrelic-license-key-file <file>",
+      "read the New Relic license key from a file (else NEW_RELIC_LICENSE_KEY); region from NEW_RELIC_REGION (us, eu, fedramp)",
+    )
+    .option(
+      "--newrelic-url <url>",
+      "New Relic Metric API endpoint; overrides the region (env NEW_RELIC_METRIC_API_URL)",
+    )
+    .option(
+      "--remote-write-url <url>",
+      "remote-write endpoint, e.g. https://…/api/v1/write (env PROMETHEUS_REMOTE_WRITE_URL)",
+    )
+    .option(
+      "--remote-write-password-file <file>",
+      "read the basic-auth password from a file (else PROMETHEUS_REMOTE_WRITE_PASSWORD; user in PROMETHEUS_REMOTE_WRITE_USERNAME)",
+    )
+    .option(
+      "--remote-write-bearer-token-file <file>",
+      "read a bearer token from a file (else PROMETHEUS_REMOTE_WRITE_BEARER_TOKEN); tenant: PROMETHEUS_REMOTE_WRITE_TENANT",
+    )
+    .option(
+      "--remote-write-max-age <duration>",
+      "oldest sample the receiver takes (default 55m, a default Prometheus); raise it for out-of-order ingestion",
+    );
+}
+
 export function addShardOption(cmd: Command): Command {
   return cmd.option(
     "--shard <i/n>",
@@ -46,7 +79,7 @@ export function addScheduleOptions(cmd: Command, maxDurationDefault?: string): C
     .option("--bucket <duration>", "bucket length, epoch-aligned (default 5m)")
     .option(
       "--historical",
-      "Historical Metrics Ingestion is enabled for the prefix: re-read and write points older than 1h",
+      "Datadog's Historical Metrics Ingestion is enabled for the prefix: re-read and write points older than 1h (Datadog only)",
     )
     .option(
       "--max-duration <duration>",
@@ -64,7 +97,7 @@ export function addScheduleOptions(cmd: Command, maxDurationDefault?: string): C
     .option("--events-group-by <list>", "also split event volume by event_name and/or event_type (comma-separated)");
 }
 
-/** The settings of every command that reads Segment and writes Datadog. */
+/** The settings of every command that reads Segment and writes to a sink. */
 export function addRunOptions(cmd: Command): Command {
-  return addDatadogOptions(addSegmentOptions(addShardOption(cmd)));
+  return addSinkOptions(addDatadogOptions(addSegmentOptions(addShardOption(cmd))));
 }

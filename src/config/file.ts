@@ -1,4 +1,4 @@
-// `--config FILE` (YAML or JSON, design §5): several workspaces, Datadog settings and command
+// `--config FILE` (YAML or JSON, design §5): several workspaces, the sink's settings and command
 // defaults. Validated by zod; every error names the path of the bad key (`workspaces[1].region`).
 // The literal token is never in the file: each workspace names an environment variable or a file.
 //
@@ -66,6 +66,27 @@ function buildSchemas() {
         apiKeyFile: nonEmpty.optional(),
         appKeyEnv: nonEmpty.optional(),
         appKeyFile: nonEmpty.optional(),
+      })
+      .optional(),
+    sink: nonEmpty.optional(),
+    newrelic: z
+      .strictObject({
+        region: nonEmpty.optional(),
+        url: nonEmpty.optional(),
+        licenseKeyEnv: nonEmpty.optional(),
+        licenseKeyFile: nonEmpty.optional(),
+      })
+      .optional(),
+    prometheus: z
+      .strictObject({
+        url: nonEmpty.optional(),
+        username: nonEmpty.optional(),
+        passwordEnv: nonEmpty.optional(),
+        passwordFile: nonEmpty.optional(),
+        bearerTokenEnv: nonEmpty.optional(),
+        bearerTokenFile: nonEmpty.optional(),
+        tenant: nonEmpty.optional(),
+        maxAge: nonEmpty.optional(),
       })
       .optional(),
     export: z

@@ -21,7 +21,7 @@ import type { Env } from "./env.js";
 import { assertWritableFile } from "./files.js";
 import { fromFile, fromFlag, type Inputs, loadInputs } from "./inputs.js";
 import { resolveBucket, resolveHistorical, resolveSchedule as scheduleOf } from "./schedule.js";
-import { resolveSink, resolveSinkWindow, type SinkConfig, sinkSecrets } from "./sink.js";
+import { backendOf, checkSinkTags, resolveSink, resolveSinkWindow, type SinkConfig, sinkSecrets } from "./sink.js";
 import { parseCount, parseRate } from "./thresholds.js";
 import type {
   AssetConfig,
@@ -146,6 +146,17 @@ function commonOf(
     sinkNeed === "unused" ? { name: "datadog", settings: undefined } : resolveSink(inputs, sinkNeed);
   const workspaces = resolveWorkspaces(inputs);
   for (const secret of [...workspaces.map((w) => w.token), ...sinkSecrets(sink)]) registerSecret(secret);
+  const tags = tagsOf(inputs);
+  checkSinkTags(
+    sink,
+    tags,
+    flags.tag?.length
+      ? "--tag"
+      : env.SEGMENT_EXPORTER_TAGS
+        ? "SEGMENT_EXPORTER_TAGS"
+        : fromFile(inputs, "tags", "").from,
+  );
+  for (const ws of workspaces) checkSinkTags(sink, ws.tags, `${ws.label}: tags`);
   const stateRaw = pick(
     fromFlag(flags.state, "--state"),
     fromFlag(env.SEGMENT_EXPORTER_STATE, "SEGMENT_EXPORTER_STATE"),
@@ -169,7 +180,7 @@ function commonOf(
     workspaces,
     sink,
     prefix: prefixOf(inputs),
-    tags: tagsOf(inputs),
+    tags,
     statePath: resolve(stateRaw?.value ?? defaultStatePath(env)),
     dryRun: flags.dryRun === true,
     logLevel,
@@ -336,6 +347,15 @@ export function resolveCheck(flags: CheckFlags, rawEnv: NodeJS.ProcessEnv, now: 
     throw new UsageError("--junit: give a file name, e.g. --junit check.xml");
   if (flags.junit !== undefined) assertWritableFile(flags.junit, "--junit");
   const common = commonOf(inputs, "required");
+  if (flags.submit && backendOf(common.sink).backend.writeRule === "once") {
+    const twice =
+      common.sink.name === "newrelic"
+        ? "New Relic would count them twice"
+        : "the receiver would then refuse export's settled values";
+    throw new UsageError(
+      `--submit: --sink ${common.sink.name} takes each bucket once, at its last read, and export sends these buckets too (${twice}); leave --submit out and let export send them`,
+    );
+  }
   // Unset thresholds take the workspace's, then the monitors' defaults (check/read.ts): a bare
   // `check` in CI checks what the monitors alert on. `off` turns one off explicitly (null).
   const off = (raw: Raw | undefined) => raw?.value.trim().toLowerCase() === "off";

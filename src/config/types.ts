@@ -15,6 +15,14 @@ export interface CommonFlags {
   datadogSite?: string;
   datadogApiKeyFile?: string;
   datadogAppKeyFile?: string;
+  /** `--sink datadog|newrelic|prometheus` and the settings of the other two (design §5, Sinks). */
+  sink?: string;
+  newrelicLicenseKeyFile?: string;
+  newrelicUrl?: string;
+  remoteWriteUrl?: string;
+  remoteWritePasswordFile?: string;
+  remoteWriteBearerTokenFile?: string;
+  remoteWriteMaxAge?: string;
   source?: string[];
   state?: string;
   dryRun?: boolean;
@@ -75,6 +83,31 @@ export interface DatadogSettings {
   apiUrl?: string | undefined;
   /** The settings the URL and the key came from, for messages (`DD_SITE`, `--datadog-api-key-file`…). */
   origin?: { url: string; key: string } | undefined;
+}
+
+export type NewRelicRegion = "us" | "eu" | "fedramp";
+
+export interface NewRelicSettings {
+  licenseKey: string;
+  /** The Metric API endpoint: the region's, or NEW_RELIC_METRIC_API_URL (--newrelic-url). */
+  url: string;
+  /** The settings the URL and the key came from, for messages. */
+  origin: { url: string; key: string };
+}
+
+/** How a remote-write request authenticates: basic auth or a bearer token; none for a plain Prometheus. */
+export type RemoteWriteCredentials = { username: string; password: string } | { bearerToken: string };
+
+export interface RemoteWriteSettings {
+  /** The receiver's write endpoint, e.g. https://prometheus.example.com/api/v1/write. */
+  url: string;
+  credentials?: RemoteWriteCredentials | undefined;
+  /** Sent as `X-Scope-OrgID` (Mimir, Grafana Cloud, Cortex). */
+  tenant?: string | undefined;
+  /** The oldest age of a sample the receiver takes (--remote-write-max-age, default 55m). */
+  maxAgeMs: number;
+  /** The settings the URL and the credentials came from, for messages. */
+  origin: { url: string; credentials: string };
 }
 
 export interface CommonConfig {

@@ -28,12 +28,12 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** https anywhere; plain http only to loopback, so a token never crosses a network in clear text. */
-export function parseServiceUrl(raw: Raw): string {
+export function parseServiceUrl(raw: Raw, example = "https://api.segmentapis.com"): string {
   let url: URL;
   try {
     url = new URL(raw.value);
   } catch {
-    throw new UsageError(`${raw.from}: '${raw.value}' is not a URL; write it like https://api.segmentapis.com`);
+    throw new UsageError(`${raw.from}: '${raw.value}' is not a URL; write it like ${example}`);
   }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     throw new UsageError(

@@ -52,6 +52,15 @@ export function initialWatermark(schedule: Schedule, now: number): number {
   return alignUp(now - FRESH_START_MS, schedule.bucketMs);
 }
 
+/**
+ * Where a stream without state starts: `initialWatermark`, but not before the oldest bucket the run
+ * can send (`reach`): a remote-write receiver takes less than 55 minutes by default, and buckets that
+ * were never this stream's to send are not reported as missed.
+ */
+export function freshStart(schedule: Schedule, now: number, reach: number): number {
+  return Math.max(initialWatermark(schedule, now), alignUp(reach, schedule.bucketMs));
+}
+
 export interface WatermarkNote {
   stage: string;
   was: number;

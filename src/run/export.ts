@@ -5,6 +5,8 @@ import type { RunSummary } from "../domain.js";
 import { alignDown } from "../plan/buckets.js";
 import {
   checkWatermarks,
+  FIRST_STAGE,
+  freshStart,
   planStream,
   reconcileWatermarks,
   stagesOf,
@@ -46,7 +48,10 @@ function exportPlanner(config: ExportConfig, now: number, deps: RunDeps): Stream
           },
         };
       }
-      const marks = trustedWatermarks(toWatermarks(scope.load(ws, ref)), ref.label, ws.slug, config, now, deps);
+      const stored = toWatermarks(scope.load(ws, ref));
+      const marks = stored
+        ? trustedWatermarks(stored, ref.label, ws.slug, config, now, deps)
+        : reconcileWatermarks({ [FIRST_STAGE]: freshStart(schedule, now, reach) }, schedule, now);
       return {
         plan: planStream(marks, schedule, now, reach),
         save: (m) => scope.save(ws, ref, fromWatermarks(m)),
@@ -61,7 +66,7 @@ function exportPlanner(config: ExportConfig, now: number, deps: RunDeps): Stream
  * current schedule's stages.
  */
 function trustedWatermarks(
-  stored: Watermarks | undefined,
+  stored: Watermarks,
   label: string,
   slug: string,
   config: ExportConfig,

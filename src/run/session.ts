@@ -3,7 +3,7 @@
 // its lock) and the sink. `check` uses the Segment part alone.
 import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
-import { backendOf } from "../config/sink.js";
+import { backendOf, sinkAge } from "../config/sink.js";
 import type { CommonConfig, WorkspaceSettings } from "../config/types.js";
 import { deadline, stopReason } from "../deadline.js";
 import { PartialFailureError, UsageError } from "../errors.js";
@@ -43,6 +43,8 @@ export interface SegmentSession {
   /** A Segment client for one workspace, on the run's shared budget and stop signal. */
   segment(settings: WorkspaceSettings): SegmentHttp;
   stop: AbortSignal;
+  /** When the run stops (epoch ms), if it has a deadline: a wait a server asks for past it is not waited. */
+  deadlineAt: number | undefined;
   /** `endpoint status` → count, for the self-metrics. */
   segmentCalls: Map<string, number>;
   /** Why the run was stopped (signal, --max-duration, lost lock), if it was. */
@@ -134,6 +136,7 @@ export function openSegment(
       return http;
     },
     stop,
+    deadlineAt,
     segmentCalls,
     stoppedReason: () => (stop.aborted ? stopReason(stop) : undefined),
     segmentCallCount: () => [...segmentCalls.values()].reduce((a, b) => a + b, 0),
@@ -159,25 +162,25 @@ export async function openSession(
   let segment: SegmentSession | undefined;
   try {
     // Read the state only under the lock: another run may just have written it.
-    const state = await loadState(config.statePath, bucketMs);
+    const state = await loadState(config.statePath, bucketMs, config.sink.name);
     segment = openSegment(config, deps, { maxDurationMs: config.maxDurationMs, signals: [lock?.lost] });
     const { stop } = segment;
     let lastSaved = JSON.stringify({ ...state, updatedAt: undefined });
-    const { backend, settings } = backendOf(config.sink);
+    const { backend, open: openBackend } = backendOf(config.sink);
     const open = (signal: AbortSignal | undefined, timeoutMs: number, retries?: number) =>
-      settings
-        ? backend.open(settings, {
-            logger: deps.logger,
-            timeoutMs,
-            signal,
-            historical,
-            ...(retries !== undefined ? { retries } : {}),
-          })
-        : undefined;
+      openBackend?.({
+        logger: deps.logger,
+        timeoutMs,
+        signal,
+        // The health series are sent after the run's deadline: they get no deadline of their own.
+        deadlineAt: signal ? segment?.deadlineAt : undefined,
+        historical,
+        ...(retries !== undefined ? { retries } : {}),
+      });
     const sink: Sink =
       deps.sink ??
-      (config.dryRun || !settings
-        ? new NdjsonSink(deps.stdout, backend, settings, historical)
+      (config.dryRun || !openBackend
+        ? new NdjsonSink(deps.stdout, backend, sinkAge(config.sink, historical))
         : ((await open(stop, config.requestTimeoutMs)) as Sink));
     const segmentPart = segment;
     return {

@@ -34,6 +34,8 @@ const backfillStateSchema = z.object({
 const stateSchema = z.object({
   version: z.number().int(),
   bucket: z.string(),
+  /** The `--sink` the file's progress was sent to; absent in files written before there was a choice: Datadog. */
+  sink: z.string().optional(),
   updatedAt: isoTime.optional(),
   workspaces: z.record(z.string(), workspaceStateSchema).default({}),
   backfill: backfillStateSchema.optional(),
@@ -43,9 +45,12 @@ export type WorkspaceState = z.infer<typeof workspaceStateSchema>;
 export type BackfillState = z.infer<typeof backfillStateSchema>;
 export type State = z.infer<typeof stateSchema>;
 
-export function emptyState(bucketMs: number): State {
-  return { version: STATE_VERSION, bucket: formatDuration(bucketMs), workspaces: dictionary() };
+export function emptyState(bucketMs: number, sink = DEFAULT_STATE_SINK): State {
+  return { version: STATE_VERSION, bucket: formatDuration(bucketMs), sink, workspaces: dictionary() };
 }
+
+/** The sink of a state file that names none: it was written before `--sink` existed. */
+export const DEFAULT_STATE_SINK = "datadog";
 
 /**
  * Maps keyed by ids that come from the network (workspace ids, connection keys) have no prototype:
@@ -66,14 +71,17 @@ export function fromWatermarks(marks: Watermarks): Record<string, string> {
   return Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, new Date(v).toISOString()]));
 }
 
-/** Reads the state file; a missing file is a fresh start, anything unreadable is exit 2. */
-export async function loadState(path: string, bucketMs: number): Promise<State> {
+/**
+ * Reads the state file; a missing file is a fresh start, anything unreadable is exit 2, and so is a
+ * file written with another --bucket or for another --sink.
+ */
+export async function loadState(path: string, bucketMs: number, sink = DEFAULT_STATE_SINK): Promise<State> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT") return emptyState(bucketMs);
+    if (code === "ENOENT") return emptyState(bucketMs, sink);
     throw new UsageError(
       `--state: cannot read ${path} (${code ?? "error"}); check its permissions or choose another file`,
     );
@@ -109,6 +117,13 @@ export async function loadState(path: string, bucketMs: number): Promise<State> 
       `--bucket: ${path} was written with --bucket ${state.bucket}; keep --bucket ${state.bucket}, or use a new --state file (mixing bucket lengths would make points of different intervals collide in Datadog)`,
     );
   }
+  const written = state.sink ?? DEFAULT_STATE_SINK;
+  if (written !== sink) {
+    throw new UsageError(
+      `--sink: ${path} holds the progress of --sink ${written}; keep --sink ${written}, or use a new --state file for --sink ${sink} (progress sent to one backend says nothing about what another holds)`,
+    );
+  }
+  state.sink = written;
   return state;
 }
 

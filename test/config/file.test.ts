@@ -53,7 +53,7 @@ tags: [env:prod]
         exclude: ["legacy"],
       }),
     ]);
-    expect(config.sink.settings?.site).toBe("datadoghq.eu");
+    expect(config.sink.name === "datadog" && config.sink.settings?.site).toBe("datadoghq.eu");
     expect(config.schedule).toMatchObject({ bucketMs: 900_000, delayMs: 60_000, rereadMs: [1_200_000] });
     expect(config.tags).toEqual(["env:prod"]);
   });

@@ -68,7 +68,8 @@ describe("URLs", () => {
   it.each(["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "https://proxy.internal"])(
     "accepts %s",
     (url) => {
-      expect(resolveCommon({ datadogUrl: url }, env).sink.settings?.apiUrl).toBe(url);
+      const { sink } = resolveCommon({ datadogUrl: url }, env);
+      expect(sink.name === "datadog" && sink.settings?.apiUrl).toBe(url);
     },
   );
 

@@ -484,7 +484,7 @@ describe("error details: 48 h backfill --historical", () => {
     // Event volume is left out: its backfill plan takes one granularity from the oldest bucket, and no
     // granularity dividing 5m serves a start 48 h back, so it would stay pending (reported separately).
     const base = exportConfig(emulators, { statePath: tempStatePath(), eventVolume: false });
-    if (!base.sink.settings) throw new Error("no datadog settings");
+    if (base.sink.name !== "datadog" || !base.sink.settings) throw new Error("no datadog settings");
     base.sink.settings.appKey = emulators.datadog.appKey;
     const config = {
       ...base,

@@ -17,7 +17,7 @@ afterEach(async () => {
 async function start(historical: string[]) {
   emulators = await startEmulators({ segment: { now: () => NOW }, datadog: { now: () => NOW, historical } });
   const config = exportConfig(emulators, { schedule: resolveSchedule({ historical: true }, {}) });
-  if (!config.sink.settings) throw new Error("no datadog settings");
+  if (config.sink.name !== "datadog" || !config.sink.settings) throw new Error("no datadog settings");
   config.sink.settings.appKey = emulators.datadog.appKey;
   return config;
 }

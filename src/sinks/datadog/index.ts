@@ -10,9 +10,9 @@ export const datadogBackend: Backend<DatadogSettings> = {
   label: "Datadog",
   writeRule: "overwrite",
   limits: DATADOG_SUBMISSION,
-  maxAgeMs: (_settings, historical) => datadogMaxAgeMs(historical),
+  maxAgeMs: (age) => datadogMaxAgeMs(age.historical),
   ageAdvice: "enable historical ingestion and pass --historical",
-  oldestAcceptedMs: (now, _settings, historical) => datadogOldestAccepted(now, historical),
+  oldestAcceptedMs: (now, age) => datadogOldestAccepted(now, age.historical),
   measure: () => new DatadogSubmissionSize(),
   // The v2 wire shape, with `type` spelled out.
   dryRunLines: (points) =>

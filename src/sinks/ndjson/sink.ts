@@ -1,6 +1,6 @@
 // `--dry-run`: what the chosen backend would be sent, one JSON object per line on stdout, planned and
 // batched against that backend's limits and window. Accepts everything; nothing leaves the machine.
-import type { Backend } from "../backend.js";
+import type { Backend, SinkAge } from "../backend.js";
 import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
 
 export class NdjsonSink<Settings> implements Sink {
@@ -11,8 +11,7 @@ export class NdjsonSink<Settings> implements Sink {
   constructor(
     private readonly write: (text: string) => void,
     private readonly backend: Backend<Settings>,
-    private readonly settings: Settings | undefined,
-    private readonly historical: boolean,
+    private readonly age: SinkAge,
   ) {
     this.label = `${backend.label} (dry run)`;
     this.writeRule = backend.writeRule;
@@ -20,7 +19,7 @@ export class NdjsonSink<Settings> implements Sink {
   }
 
   oldestAcceptedMs(now: number): number {
-    return this.backend.oldestAcceptedMs(now, this.settings, this.historical);
+    return this.backend.oldestAcceptedMs(now, this.age);
   }
 
   measure(): SubmissionSize {

@@ -1,0 +1,43 @@
+// The New Relic backend (design §5, Sinks): the Metric API, JSON gzip-compressed. New Relic stores a
+// point sent twice twice (a count then sums double), so each bucket is read and sent once, at its
+// last read age. Its sink is loaded by `open` only: `--help`, usage errors and dry runs never pay for it.
+import type { NewRelicSettings } from "../../config/types.js";
+import { UsageError } from "../../errors.js";
+import { AGE_MARGIN_MS } from "../../plan/limits.js";
+import { HOUR } from "../../units.js";
+import type { Backend } from "../backend.js";
+import type { SubmissionLimits } from "../types.js";
+import { attributeName, NewRelicSubmissionSize, RESERVED_ATTRIBUTES, toBlocks } from "./payload.js";
+
+/** Points older than 48 h are dropped after the 202 (reference §1.3). */
+export const NEW_RELIC_MAX_AGE_MS = 48 * HOUR;
+
+/**
+ * A submission is one request: the checkpoint follows each accepted submission, so a crash or a lost
+ * answer can make New Relic store at most one request twice (design §5). 2.5 MB of this JSON
+ * compresses to about 150 kB (tags repeat in every block), so one request stays far below New
+ * Relic's 10^6 bytes even for data that compresses ten times worse; the sink still checks the
+ * compressed size and splits rather than sending more.
+ */
+export const NEW_RELIC_SUBMISSION: SubmissionLimits = { bytes: 2_500_000, points: 20_000 };
+
+export const newRelicBackend: Backend<NewRelicSettings> = {
+  name: "newrelic",
+  label: "New Relic",
+  writeRule: "once",
+  limits: NEW_RELIC_SUBMISSION,
+  maxAgeMs: () => NEW_RELIC_MAX_AGE_MS,
+  oldestAcceptedMs: (now) => now - NEW_RELIC_MAX_AGE_MS + AGE_MARGIN_MS,
+  measure: () => new NewRelicSubmissionSize(),
+  checkTagKeys: (keys) => {
+    const reserved = keys.find((k) => RESERVED_ATTRIBUTES.has(attributeName(k)));
+    return reserved === undefined
+      ? undefined
+      : `the tag key '${reserved}' is a field name of New Relic's Metric API, which would drop every point carrying it; choose another key`;
+  },
+  // One line per series: the `{common, metrics}` block the Metric API is sent.
+  dryRunLines: (points) => toBlocks(points).map(({ block }) => JSON.stringify(block)),
+  open: async () => {
+    throw new UsageError("--sink newrelic: sending to New Relic is not built yet; use --dry-run");
+  },
+};
