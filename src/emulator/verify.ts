@@ -1,10 +1,94 @@
-// Compares what the Datadog emulator stored with the Segment emulator's ground truth, bucket by
-// bucket: every expected point present, every value exact, counts as counts, latencies as gauges.
+// Compares what a backend stored with the Segment emulator's ground truth, bucket by bucket: every
+// expected point present, every value exact, counts as counts, latencies as gauges. The checks read
+// Datadog's point store; `newRelicPoints` and `remoteWritePoints` show the other backends' stores in
+// that shape (New Relic: the sum of a window's count points, what NRQL's sum() adds up), and a
+// `Naming` says how a backend names and scales a series (remote write: `_seconds`, in seconds).
 import { PIPELINE_SERIES } from "../mapping/pipeline.js";
+import type { MetricUnit } from "../mapping/types.js";
 import { reasonTag } from "../reasons/tag.js";
+import { remoteWriteName, remoteWriteValue } from "../sinks/prometheus/names.js";
 import type { PointStore, StoredPoint } from "./datadog/types.js";
+import type { NewRelicEmulator } from "./newrelic/types.js";
+import type { StoredSeries } from "./prometheus/types.js";
 import type { SegmentEmulator } from "./segment/server.js";
 import type { DeliverySummary } from "./segment/truth.js";
+
+/** How a backend names a series of design §5 and writes its value; `types`: whether it keeps count vs gauge. */
+export interface Naming {
+  metric(name: string, unit?: MetricUnit): string;
+  value(value: number, unit?: MetricUnit): number;
+  types: boolean;
+}
+
+/** Datadog and New Relic: the names and values of design §5's table as they are. */
+export const AS_SENT: Naming = { metric: (name) => name, value: (value) => value, types: true };
+
+/** Remote write: `<p>_…` with underscores, latencies in seconds under `_seconds`; every series a gauge. */
+export const REMOTE_WRITE_NAMING: Naming = { metric: remoteWriteName, value: remoteWriteValue, types: false };
+
+type Store = Pick<PointStore, "all">;
+
+const tagsOf = (labels: Record<string, string | number | boolean>): string[] =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}:${String(v)}`.toLowerCase())
+    .sort();
+
+/**
+ * New Relic's stored points as one point per (name, attributes, timestamp): a count holds the sum of
+ * every count point stored for it (what NRQL's sum() returns), `writes` how many there were; a gauge
+ * stored twice with two values holds NaN (no single value to compare).
+ */
+export function newRelicPoints(emulator: Pick<NewRelicEmulator, "points">): Store {
+  return {
+    all: () => {
+      const byKey = new Map<string, StoredPoint>();
+      for (const p of emulator.points()) {
+        if (typeof p.value !== "number") continue;
+        const tags = tagsOf(p.attributes);
+        const key = JSON.stringify([p.name, p.type, tags, p.timestampMs]);
+        const found = byKey.get(key);
+        if (found) {
+          found.writes += 1;
+          found.value = p.type === "count" ? found.value + p.value : found.value === p.value ? p.value : Number.NaN;
+          continue;
+        }
+        byKey.set(key, {
+          metric: p.name,
+          tags,
+          timestamp: p.timestampMs / 1000,
+          value: p.value,
+          type: p.type === "count" ? 1 : 3,
+          ...(p.intervalMs !== undefined ? { interval: p.intervalMs / 1000 } : {}),
+          writes: 1,
+          lastWriteAt: p.receivedAt,
+        });
+      }
+      return [...byKey.values()];
+    },
+  };
+}
+
+/** Remote-write series (the emulator's, or a real Prometheus' read back) as one point per sample. */
+export function remoteWritePoints(series: () => readonly StoredSeries[]): Store {
+  return {
+    all: () =>
+      series().flatMap((s) => {
+        const { __name__: metric = "", ...labels } = s.labels;
+        const tags = tagsOf(labels);
+        return s.samples.map(
+          (x): StoredPoint => ({
+            metric,
+            tags,
+            timestamp: x.timestampMs / 1000,
+            value: x.value,
+            type: 3,
+            writes: 1,
+            lastWriteAt: 0,
+          }),
+        );
+      }),
+  };
+}
 
 /** Ground-truth field → series suffix and Datadog type (1 count, 3 gauge): design §5. */
 export const TRUTH_SERIES: ReadonlyArray<[keyof DeliverySummary, string, 1 | 3]> = [
@@ -35,9 +119,11 @@ export interface CheckWindow {
   at: number | ((bucketStart: number) => number);
   /** Limit to these source ids (default: all). */
   sources?: readonly string[];
+  /** How the backend names series and writes values (default: as sent, Datadog's names). */
+  naming?: Naming;
 }
 
-function index(store: PointStore, tagKey: string): Map<string, StoredPoint> {
+function index(store: Store, tagKey: string): Map<string, StoredPoint> {
   const byKey = new Map<string, StoredPoint>();
   for (const p of store.all()) {
     const tag = p.tags.find((t) => t.startsWith(`${tagKey}:`));
@@ -53,16 +139,25 @@ function compare(
   expected: number,
   type: 1 | 3,
   intervalS: number,
+  naming: Naming = AS_SENT,
 ) {
   result.checked += 1;
   if (!found) result.problems.push(`${what}: missing (expected ${expected})`);
   else if (found.value !== expected) result.problems.push(`${what}: stored ${found.value}, truth ${expected}`);
+  else if (!naming.types) return;
   else if (found.type !== type) result.problems.push(`${what}: type ${found.type}, expected ${type}`);
   else if (type === 1 && found.interval !== intervalS) result.problems.push(`${what}: interval ${found.interval}`);
 }
 
-export function checkDelivery(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+/** The series name and expected value of a truth field on the backend: latency gauges are milliseconds. */
+function named(naming: Naming, prefix: string, suffix: string, type: 1 | 3, truth: number) {
+  const unit: MetricUnit | undefined = type === 3 ? "milliseconds" : undefined;
+  return { metric: naming.metric(`${prefix}.${suffix}`, unit), expected: naming.value(truth, unit) };
+}
+
+export function checkDelivery(segment: SegmentEmulator, store: Store, window: CheckWindow): TruthCheck {
   const result: TruthCheck = { checked: 0, problems: [] };
+  const naming = window.naming ?? AS_SENT;
   const stored = index(store, "destination_id");
   const sources = new Map(segment.fixture.sources.map((s) => [s.id, s]));
   for (const d of segment.fixture.destinations) {
@@ -73,20 +168,21 @@ export function checkDelivery(segment: SegmentEmulator, store: PointStore, windo
       const at = typeof window.at === "function" ? window.at(t) : window.at;
       const truth = segment.truth.deliverySummary(source.id, d.id, t, t + window.bucketMs, at);
       for (const [field, suffix, type] of TRUTH_SERIES) {
-        const metric = `${window.prefix}.${suffix}`;
+        const { metric, expected } = named(naming, window.prefix, suffix, type, truth[field]);
         const found = stored.get(`${metric}|destination_id:${d.id.toLowerCase()}|${t / 1000}`);
         const what = `${metric} ${source.slug}→${d.name || d.catalog.name} @${new Date(t).toISOString()}`;
-        compare(result, found, what, truth[field], type, window.bucketMs / 1000);
+        compare(result, found, what, expected, type, window.bucketMs / 1000, naming);
       }
     }
   }
   return result;
 }
 
-export function checkEventVolume(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+export function checkEventVolume(segment: SegmentEmulator, store: Store, window: CheckWindow): TruthCheck {
   const result: TruthCheck = { checked: 0, problems: [] };
+  const naming = window.naming ?? AS_SENT;
   const stored = index(store, "source_id");
-  const metric = `${window.prefix}.events.volume`;
+  const metric = naming.metric(`${window.prefix}.events.volume`);
   for (const source of segment.fixture.sources) {
     if (window.sources && !window.sources.includes(source.id)) continue;
     for (let t = window.from; t < window.to; t += window.bucketMs) {
@@ -100,6 +196,7 @@ export function checkEventVolume(segment: SegmentEmulator, store: PointStore, wi
         expected,
         1,
         window.bucketMs / 1000,
+        naming,
       );
     }
   }
@@ -119,9 +216,10 @@ const MTU_FIELDS = [
  */
 export function checkUsage(
   segment: SegmentEmulator,
-  store: PointStore,
-  args: { prefix: string; at: number; timestamp: number },
+  store: Store,
+  args: { prefix: string; at: number; timestamp: number; naming?: Naming },
 ): TruthCheck {
+  const naming = args.naming ?? AS_SENT;
   const result: TruthCheck = { checked: 0, problems: [] };
   const day = new Date(args.at).toISOString().slice(0, 10);
   const usage = segment.truth.dailyUsage(`${day.slice(0, 8)}01`, args.at);
@@ -135,8 +233,8 @@ export function checkUsage(
           tags.every((t) => p.tags.includes(t)) &&
           (tags.some((t) => t.startsWith("source_id:")) || !p.tags.some((t) => t.startsWith("source_id:"))),
       );
-  const mtu = `${args.prefix}.usage.mtu`;
-  const calls = `${args.prefix}.usage.api_calls`;
+  const mtu = naming.metric(`${args.prefix}.usage.mtu`);
+  const calls = naming.metric(`${args.prefix}.usage.api_calls`);
   for (const row of usage.sources.filter((r) => r.day === day)) {
     const source = `source_id:${row.sourceId.toLowerCase()}`;
     for (const [field, type] of MTU_FIELDS) {
@@ -147,15 +245,24 @@ export function checkUsage(
         Number(row.mtu[field]),
         3,
         0,
+        naming,
       );
     }
-    compare(result, find(calls, [source]), `${calls} ${row.sourceId}`, Number(row.apiCalls), 3, 0);
+    compare(result, find(calls, [source]), `${calls} ${row.sourceId}`, Number(row.apiCalls), 3, 0, naming);
   }
   for (const row of usage.workspace.filter((r) => r.day === day)) {
     for (const [field, type] of MTU_FIELDS) {
-      compare(result, find(mtu, [`mtu_type:${type}`]), `${mtu} workspace ${type}`, Number(row.mtu[field]), 3, 0);
+      compare(
+        result,
+        find(mtu, [`mtu_type:${type}`]),
+        `${mtu} workspace ${type}`,
+        Number(row.mtu[field]),
+        3,
+        0,
+        naming,
+      );
     }
-    compare(result, find(calls, []), `${calls} workspace`, Number(row.apiCalls), 3, 0);
+    compare(result, find(calls, []), `${calls} workspace`, Number(row.apiCalls), 3, 0, naming);
   }
   return result;
 }
@@ -166,9 +273,10 @@ export function checkUsage(
  * stored point the truth does not have (a reason counted twice, or under a tag it does not map to).
  * Every emulated code is a valid tag once lowercased, so no `other`/`unknown` is expected.
  */
-export function checkFailures(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+export function checkFailures(segment: SegmentEmulator, store: Store, window: CheckWindow): TruthCheck {
   const result: TruthCheck = { checked: 0, problems: [] };
-  const metric = `${window.prefix}.delivery.failed`;
+  const naming = window.naming ?? AS_SENT;
+  const metric = naming.metric(`${window.prefix}.delivery.failed`);
   const stored = new Map<string, StoredPoint>();
   for (const p of store.all()) {
     if (p.metric !== metric) continue;
@@ -195,7 +303,7 @@ export function checkFailures(segment: SegmentEmulator, store: PointStore, windo
         const key = `destination_id:${d.id.toLowerCase()}|reason:${reason}|${t / 1000}`;
         expected.add(key);
         const what = `${metric} ${source.slug}→${d.name || d.catalog.name} reason:${reason} @${new Date(t).toISOString()}`;
-        compare(result, stored.get(key), what, count, 1, window.bucketMs / 1000);
+        compare(result, stored.get(key), what, count, 1, window.bucketMs / 1000, naming);
       }
     }
   }
@@ -214,8 +322,9 @@ export function checkFailures(segment: SegmentEmulator, store: PointStore, windo
  * of failed on ingest, filtered at source and filtered at destination; and no stored point the truth
  * does not have. Every source the fixture lists is exported (with or without destinations).
  */
-export function checkPipeline(segment: SegmentEmulator, store: PointStore, window: CheckWindow): TruthCheck {
+export function checkPipeline(segment: SegmentEmulator, store: Store, window: CheckWindow): TruthCheck {
   const result: TruthCheck = { checked: 0, problems: [] };
+  const naming = window.naming ?? AS_SENT;
   const B = window.bucketMs;
   const at = (t: number) => (typeof window.at === "function" ? window.at(t) : window.at);
   const sources = segment.fixture.sources.filter((s) => !window.sources || window.sources.includes(s.id));
@@ -275,7 +384,7 @@ export function checkPipeline(segment: SegmentEmulator, store: PointStore, windo
     },
   ];
   for (const step of steps) {
-    const metric = `${window.prefix}.${step.suffix}`;
+    const metric = naming.metric(`${window.prefix}.${step.suffix}`);
     const keyOf = (id: string, reason: string | undefined, ts: number) =>
       `${step.entity}:${id.toLowerCase()}|${reason ?? ""}|${ts}`;
     const stored = new Map<string, StoredPoint>();
@@ -291,7 +400,7 @@ export function checkPipeline(segment: SegmentEmulator, store: PointStore, windo
         const key = keyOf(e.id, e.reason, t / 1000);
         expected.add(key);
         const what = `${metric} ${e.label}${e.reason ? ` reason:${e.reason}` : ""} @${new Date(t).toISOString()}`;
-        compare(result, stored.get(key), what, e.count, 1, B / 1000);
+        compare(result, stored.get(key), what, e.count, 1, B / 1000, naming);
       }
     }
     for (const [key, p] of stored) {

@@ -11,6 +11,7 @@ import { advanceWatermarks, FIRST_STAGE, taskCount } from "../plan/schedule.js";
 import type { OwnedPoint, Sink } from "../sinks/types.js";
 import type { Job, ReadContext } from "../streams/types.js";
 import { Batcher } from "./batcher.js";
+import { OnceGate } from "./gate.js";
 import type { PlannedStream, WorkspacePlan } from "./plan.js";
 import { BucketProgress } from "./progress.js";
 
@@ -19,6 +20,8 @@ export interface JobResult {
   points: OwnedPoint[];
   /** Why the fetch failed (the job's buckets stay pending). */
   error?: string;
+  /** How many parts of each of its buckets it carries (a whole bucket from the gate: all of them). */
+  parts?: number;
 }
 
 /** What the pipeline did for one workspace. */
@@ -123,7 +126,9 @@ export async function runPipeline(
         if (totals.failures.length < 3) totals.failures.push(reason);
         continue;
       }
-      if (!progress.accept(bucket)) continue;
+      let completed = false;
+      for (let part = 0; part < (result.parts ?? 1); part++) completed = progress.accept(bucket);
+      if (!completed) continue;
       dirty.add(stream);
       options.onProgress?.(1);
       if (!planned.counted) continue;
@@ -147,8 +152,11 @@ export async function runPipeline(
     return checkpoints;
   };
 
+  // A sink that takes each point once gets whole buckets, in order per stream (gate.ts).
+  const gate = options.sink.writeRule === "once" ? new OnceGate(plans.flatMap((wp) => wp.streams)) : undefined;
+
   const batcher = new Batcher({
-    sink: options.sink,
+    sink: gate ? gate.guard(options.sink) : options.sink,
     ...(options.batchPoints !== undefined ? { batchPoints: options.batchPoints } : {}),
     onSettled: async (results, outcome) => {
       if (outcome.error instanceof CredentialError) {
@@ -161,6 +169,8 @@ export async function runPipeline(
       totals.points += outcome.points;
       totals.rejected += outcome.rejected ?? 0;
       for (const result of results) settle(result, outcome.failed);
+      if (gate)
+        for (const [owner, why] of outcome.failed) for (const held of gate.block(owner, why)) settle(held, new Map());
       await checkpoint();
     },
   });
@@ -172,6 +182,8 @@ export async function runPipeline(
       const next = iterator.next();
       if (next.done) return;
       const job = next.value;
+      // Its buckets are held back behind a failed one: reading them would be thrown away.
+      if (gate?.skips(job)) continue;
       let result: JobResult;
       try {
         result = await readJob(job, options.read);
@@ -184,13 +196,15 @@ export async function runPipeline(
         if (stopped()) return;
         result = { job, points: [], error: error instanceof Error ? error.message : String(error) };
       }
-      if (result.error !== undefined || result.points.length === 0) {
-        // Nothing to submit: settled at once (a failure, or a part with no points, such as Delivery
-        // Overview unavailable to the token or a bucket without failures).
-        settle(result, new Map());
-        continue;
+      for (const ready of gate ? gate.take(result) : [result]) {
+        if (ready.error !== undefined || ready.points.length === 0) {
+          // Nothing to submit: settled at once (a failure, or a part with no points, such as Delivery
+          // Overview unavailable to the token or a bucket without failures).
+          settle(ready, new Map());
+          continue;
+        }
+        await batcher.add(ready);
       }
-      await batcher.add(result);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 function config(over: Partial<ReturnType<typeof exportConfig>> = {}) {
-  const base = exportConfig({ segment: first, datadog, close: async () => {} }, over);
+  const base = exportConfig({ segment: first, datadog }, over);
   base.workspaces = [
     { label: "workspaces[0]", token: first.token, apiUrl: first.url, include: [], exclude: [], tags: ["team:web"] },
     { label: "workspaces[1]", token: second.token, apiUrl: second.url, include: [], exclude: [], tags: [] },
@@ -40,7 +40,7 @@ function config(over: Partial<ReturnType<typeof exportConfig>> = {}) {
 }
 
 const window = (prefix: string) => {
-  const schedule = exportConfig({ segment: first, datadog, close: async () => {} }).schedule;
+  const schedule = exportConfig({ segment: first, datadog }).schedule;
   return {
     prefix,
     bucketMs: schedule.bucketMs,

@@ -3,15 +3,21 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_PREFIX, type ExportConfig, resolveSchedule } from "../../src/config/settings.js";
+import type { SinkConfig } from "../../src/config/sink.js";
 import type { Emulators } from "../../src/emulator/index.js";
 import { createLogger } from "../../src/log.js";
 import type { RunDeps } from "../../src/run/export.js";
+import { DEFAULT_REMOTE_WRITE_MAX_AGE_MS } from "../../src/sinks/prometheus/index.js";
 
 export function tempStatePath(): string {
   return join(mkdtempSync(join(tmpdir(), "sde-test-")), "state.json");
 }
 
-export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> = {}, flags = {}): ExportConfig {
+export function exportConfig(
+  emulators: Pick<Emulators, "segment" | "datadog">,
+  over: Partial<ExportConfig> = {},
+  flags = {},
+): ExportConfig {
   return {
     workspaces: [
       {
@@ -44,6 +50,27 @@ export function exportConfig(emulators: Emulators, over: Partial<ExportConfig> =
     pipeline: false,
     eventsGroupBy: [],
     ...over,
+  };
+}
+
+/** The New Relic emulator as the run's sink. */
+export function newRelicSink(emulators: Pick<Emulators, "newrelic">): SinkConfig {
+  return {
+    name: "newrelic",
+    settings: {
+      licenseKey: emulators.newrelic.licenseKey,
+      url: emulators.newrelic.metricUrl,
+      origin: { url: "--newrelic-url", key: "NEW_RELIC_LICENSE_KEY" },
+    },
+  };
+}
+
+/** A remote-write receiver (the emulator, or a real Prometheus) as the run's sink. */
+export function remoteWriteSink(writeUrl: string, maxAgeMs = DEFAULT_REMOTE_WRITE_MAX_AGE_MS): SinkConfig {
+  return {
+    name: "prometheus",
+    maxAgeMs,
+    settings: { url: writeUrl, maxAgeMs, origin: { url: "--remote-write-url", credentials: "no credentials" } },
   };
 }
 
