@@ -3,7 +3,6 @@
 // a newer), so each bucket is read and sent once, at its last read age, in time order per series.
 // Its sink is loaded by `open` only: `--help`, usage errors and dry runs never pay for it.
 import type { RemoteWriteSettings } from "../../config/types.js";
-import { UsageError } from "../../errors.js";
 import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import type { Backend, SinkAge } from "../backend.js";
 import type { SubmissionLimits } from "../types.js";
@@ -71,7 +70,8 @@ export const prometheusBackend: Backend<RemoteWriteSettings> = {
         samples: s.samples.map(({ timestampMs, value }) => ({ timestamp: timestampMs, value })),
       });
     }),
-  open: async () => {
-    throw new UsageError("--sink prometheus: sending by remote write is not built yet; use --dry-run");
+  open: async (settings, options) => {
+    const { RemoteWriteSink } = await import("./sink.js");
+    return new RemoteWriteSink({ ...settings, ...options });
   },
 };

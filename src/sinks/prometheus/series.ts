@@ -89,10 +89,6 @@ export function toRemoteWriteSeries(series: readonly SubmissionSeries[]): Remote
   }));
 }
 
-/** The number of samples a submission's series hold. */
-export const sampleCount = (series: readonly SubmissionSeries[]): number =>
-  series.reduce((n, s) => n + s.samples.length, 0);
-
 /** An estimate of the protobuf size of a submission, counted as points are added. */
 export class RemoteWriteSubmissionSize implements SubmissionSize {
   bytes = 0;
