@@ -17,6 +17,8 @@ function sandboxSettings(
   emulators: {
     segment: { url: string; token: string };
     datadog: { url: string; apiKey: string; appKey: string };
+    newrelic: { url: string; metricUrl: string; licenseKey: string };
+    prometheus: { url: string; writeUrl: string };
   },
   statePath: string,
 ): string {
@@ -29,6 +31,11 @@ function sandboxSettings(
     `export DD_APP_KEY=${emulators.datadog.appKey}`,
     `export SEGMENT_EXPORTER_STATE=${statePath}`,
     `# what was stored, as JSON: ${dd}/_emulator/series (one series: ?metric=NAME), ${dd}/_emulator/dashboards, ${dd}/_emulator/monitors`,
+    // The other sinks (design §5): used with --sink newrelic or --sink prometheus.
+    `export NEW_RELIC_LICENSE_KEY=${emulators.newrelic.licenseKey}`,
+    `export NEW_RELIC_METRIC_API_URL=${emulators.newrelic.metricUrl}`,
+    `export PROMETHEUS_REMOTE_WRITE_URL=${emulators.prometheus.writeUrl}`,
+    `# --sink newrelic or --sink prometheus with a --state file of its own (one sink per state file); stored: ${emulators.newrelic.url}/_emulator/points, ${emulators.prometheus.url}/_emulator/series`,
     "",
   ].join("\n");
 }
@@ -59,6 +66,8 @@ function port(value: string | undefined, flag: string): number | undefined {
 interface SandboxFlags {
   segmentPort?: string;
   datadogPort?: string;
+  newrelicPort?: string;
+  prometheusPort?: string;
   historical?: boolean;
   settingsFile?: string;
 }
@@ -66,10 +75,12 @@ interface SandboxFlags {
 export function registerSandbox(cmd: Command): void {
   cmd
     .description(
-      "Starts the Segment Public API emulator and the Datadog intake emulator on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL, DD_API_KEY, DD_APP_KEY (for `dashboard` and `monitors`) and SEGMENT_EXPORTER_STATE (a state file of its own, deleted when it stops) on stdout, and a comment line with where to see what was stored ($DD_API_URL/_emulator/series, …/dashboards, …/monitors). Runs until Ctrl-C (SIGINT) or SIGTERM. Run it in its own terminal and paste the lines into another shell, or in the background with --settings-file.",
+      "Starts the Segment Public API emulator and one emulator per sink (the Datadog intake, New Relic's Metric API, a Prometheus remote-write receiver) on 127.0.0.1 and prints `export NAME=value` lines for SEGMENT_API_URL, SEGMENT_TOKEN, DD_API_URL, DD_API_KEY, DD_APP_KEY (for `dashboard` and `monitors`) and SEGMENT_EXPORTER_STATE (a state file of its own, deleted when it stops) on stdout, a comment line with where to see what was stored ($DD_API_URL/_emulator/series, …/dashboards, …/monitors), then NEW_RELIC_LICENSE_KEY, NEW_RELIC_METRIC_API_URL and PROMETHEUS_REMOTE_WRITE_URL for --sink newrelic and --sink prometheus. Runs until Ctrl-C (SIGINT) or SIGTERM. Run it in its own terminal and paste the lines into another shell, or in the background with --settings-file.",
     )
     .option("--segment-port <port>", "port of the Segment emulator (default: any free port)")
     .option("--datadog-port <port>", "port of the Datadog emulator (default: any free port)")
+    .option("--newrelic-port <port>", "port of the New Relic emulator (default: any free port)")
+    .option("--prometheus-port <port>", "port of the remote-write emulator (default: any free port)")
     .option("--historical", "enable historical ingestion for the default prefix in the Datadog emulator")
     .option(
       "--settings-file <file>",
@@ -88,18 +99,22 @@ Examples (one shell; the sandbox runs in the background):
     .action(async (flags: SandboxFlags) => {
       // Loaded when the command runs, not for --help or a usage error elsewhere (cold start).
       const { startEmulators } = await import("../emulator/index.js");
-      const segmentPort = port(flags.segmentPort, "--segment-port");
-      const datadogPort = port(flags.datadogPort, "--datadog-port");
+      const ports = {
+        "--segment-port": port(flags.segmentPort, "--segment-port"),
+        "--datadog-port": port(flags.datadogPort, "--datadog-port"),
+        "--newrelic-port": port(flags.newrelicPort, "--newrelic-port"),
+        "--prometheus-port": port(flags.prometheusPort, "--prometheus-port"),
+      };
+      const on = (flag: keyof typeof ports) => (ports[flag] === undefined ? {} : { port: ports[flag] });
       const emulators = await startEmulators({
-        segment: segmentPort === undefined ? {} : { port: segmentPort },
-        datadog: {
-          ...(datadogPort === undefined ? {} : { port: datadogPort }),
-          ...(flags.historical ? { historical: [`${DEFAULT_PREFIX}.*`] } : {}),
-        },
+        segment: on("--segment-port"),
+        datadog: { ...on("--datadog-port"), ...(flags.historical ? { historical: [`${DEFAULT_PREFIX}.*`] } : {}) },
+        newrelic: on("--newrelic-port"),
+        prometheus: on("--prometheus-port"),
       }).catch((error: { code?: string; port?: number }) => {
         // A taken or forbidden port is the user's choice to change: exit 2 naming the flag.
         if (error?.code !== "EADDRINUSE" && error?.code !== "EACCES") throw error;
-        const flag = error.port === segmentPort ? "--segment-port" : "--datadog-port";
+        const flag = Object.entries(ports).find(([, p]) => p === error.port)?.[0] ?? "--segment-port";
         const why = error.code === "EADDRINUSE" ? "is already in use" : "may not be opened by this user";
         throw new UsageError(`${flag}: port ${error.port} ${why}; choose another port, or 0 for any free one`);
       });

@@ -188,6 +188,15 @@ describe("demo and sandbox", () => {
     ]);
     const ddUrl = lines[2]?.split("=")[1] ?? "";
     expect(lines[6]).toContain(`${ddUrl}/_emulator/series`);
+    // Then the settings of the other sinks' emulators (--sink newrelic, --sink prometheus).
+    expect(lines.slice(7, 10).map((l) => l.split("=")[0])).toEqual([
+      "export NEW_RELIC_LICENSE_KEY",
+      "export NEW_RELIC_METRIC_API_URL",
+      "export PROMETHEUS_REMOTE_WRITE_URL",
+    ]);
+    expect(lines[10]).toMatch(/^# --sink newrelic or --sink prometheus with a --state file of its own/);
+    // The remote-write endpoint is there: it takes POSTs only.
+    expect((await fetch(lines[9]?.split("=")[1] ?? "")).status).toBe(405);
     // The file holds the same text, written once the emulators listen, readable by its owner only.
     expect(readFileSync(file, "utf8")).toBe(stdout);
     expect(statSync(file).mode & 0o777).toBe(0o600);

@@ -1,6 +1,6 @@
 // Issue #22: every example in the commands' --help and in the README's shell blocks works as
 // written. Each block runs as one bash session (a user pasting it line by line) against a fresh
-// pair of emulators, in a fresh folder and HOME, with the settings `sandbox --historical` prints
+// set of emulators, in a fresh folder and HOME, with the settings `sandbox --historical` prints
 // in the environment; each line's exit code is checked. Examples that cannot run here are listed
 // below with the reason, and a rule that matches no example fails, so the list cannot go stale.
 import { spawn } from "node:child_process";
@@ -180,6 +180,9 @@ describe("examples", () => {
               DD_API_URL: emulators.datadog.url,
               DD_API_KEY: emulators.datadog.apiKey,
               DD_APP_KEY: emulators.datadog.appKey,
+              NEW_RELIC_LICENSE_KEY: emulators.newrelic.licenseKey,
+              NEW_RELIC_METRIC_API_URL: emulators.newrelic.metricUrl,
+              PROMETHEUS_REMOTE_WRITE_URL: emulators.prometheus.writeUrl,
             });
             const context = `\n--- stdout\n${session.stdout.slice(-2000)}\n--- stderr\n${session.stderr.slice(-2000)}`;
             expect(session.timedOut, `the session did not end within ${SESSION_TIMEOUT_MS / 1000} s${context}`).toBe(

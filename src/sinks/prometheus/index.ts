@@ -7,8 +7,7 @@ import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import type { Backend, SinkAge } from "../backend.js";
 import type { SubmissionLimits } from "../types.js";
 import { sanitizeLabelName } from "./names.js";
-import { RemoteWriteSubmissionSize, toSubmissionSeries } from "./series.js";
-import { toProtoTimeSeries } from "./wire.js";
+import { RemoteWriteSubmissionSize, sortedLabels, toSubmissionSeries } from "./series.js";
 
 /** A default Prometheus head takes samples about an hour behind its newest (reference §2.2), less a margin. */
 export const DEFAULT_REMOTE_WRITE_MAX_AGE_MS = 55 * 60_000;
@@ -62,14 +61,14 @@ export const prometheusBackend: Backend<RemoteWriteSettings> = {
     return undefined;
   },
   // One line per series: its label set as sent (sanitised, sorted) and its samples.
+  // (Not through wire.ts: a dry run, like a usage error, must not load the protobuf and snappy code.)
   dryRunLines: (points) =>
-    toSubmissionSeries(points).series.map((s) => {
-      const wire = toProtoTimeSeries({ labels: s.labels, samples: [] });
-      return JSON.stringify({
-        labels: Object.fromEntries(wire.labels.map((l) => [l.name, l.value])),
+    toSubmissionSeries(points).series.map((s) =>
+      JSON.stringify({
+        labels: sortedLabels(s.labels),
         samples: s.samples.map(({ timestampMs, value }) => ({ timestamp: timestampMs, value })),
-      });
-    }),
+      }),
+    ),
   open: async (settings, options) => {
     const { RemoteWriteSink } = await import("./sink.js");
     return new RemoteWriteSink({ ...settings, ...options });

@@ -43,6 +43,11 @@ function labelsOf(tags: readonly Tag[]) {
   return entry;
 }
 
+/** Labels in the wire's order: sorted by name (`__name__` first, as `_` sorts before letters). */
+export function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export const sampleName = (p: MetricPoint): string => remoteWriteName(p.metric, p.unit);
 
 /**
