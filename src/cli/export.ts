@@ -23,12 +23,12 @@ export function exportFailure(
 export function registerExport(cmd: Command): void {
   cmd
     .description(
-      "Reads delivery metrics of every source→destination connection and the workspace's event volume for each bucket that is due (first read after --delay, re-read at each --reread age), submits them to Datadog and advances the checkpoint only for what Datadog accepted. Run it from cron every few minutes.",
+      "Reads delivery metrics of every source→destination connection and the workspace's event volume for each bucket that is due (first read after --delay, re-read at each --reread age), submits them to the sink and advances the checkpoint only for what the sink accepted. Datadog (the default) overwrites a point sent again; with --sink newrelic or --sink prometheus each bucket is read and sent once, at its last read age. Run it from cron every few minutes.",
     )
     .option("--delay <duration>", "wait this long after a bucket ends before its first read (default 2m)")
     .option(
       "--reread <durations>",
-      "ages after a bucket's end at which it is read again (default 15m,40m; ages up to --delay are covered by the first read)",
+      "ages after a bucket's end at which it is read again (default 15m,40m; ages up to --delay are covered by the first read); New Relic and remote write read and send each bucket once, at the last age",
     )
     .option("--no-usage", "do not export daily MTU and API-call usage (read once per UTC day)");
   addScheduleOptions(cmd, DEFAULT_EXPORT_MAX_DURATION);
@@ -79,6 +79,7 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
         missed: summary.bucketsMissed,
         lagSeconds: summary.lagMs === undefined ? undefined : Math.round(summary.lagMs / 1000),
         points: summary.points,
+        ...(summary.pointsRejected > 0 ? { rejected: summary.pointsRejected } : {}),
         sinkRequests: summary.sinkRequests,
         segmentCalls: summary.segmentCalls,
         nextDueAt: summary.nextDueAt,

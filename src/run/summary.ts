@@ -80,11 +80,15 @@ export function describeRun(summary: RunSummary, now: number): string {
     summary.bucketsExported === 0 && summary.nextDueAt
       ? `; next bucket due at ${summary.nextDueAt} (in ${inAbout(Date.parse(summary.nextDueAt) - now)})`
       : "";
+  // "the remote-write receiver" reads "1 remote-write receiver request".
+  const sink = summary.sink.replace(/^the /, "");
+  const refused =
+    summary.pointsRejected > 0 ? `, ${plural(summary.pointsRejected, "point")} refused as already stored` : "";
   const sent = summary.dryRun
     ? `${plural(summary.points, "point")}`
-    : `${plural(summary.points, "point")} in ${plural(summary.sinkRequests, `${summary.sink} request`)}${
+    : `${plural(summary.points, "point")} in ${plural(summary.sinkRequests, `${sink} request`)}${
         summary.healthRequests > 0 ? ` (+${summary.healthRequests} for the run's health series)` : ""
-      }`;
+      }${refused}`;
   const seconds = Math.max(1, Math.round(summary.durationMs / 1000));
   return `${verb} ${describeExported(summary.exportedBy)} (${scope})${reread}: ${sent}, ${plural(summary.segmentCalls, "Segment call")}, ${seconds}s${next}`;
 }

@@ -19,6 +19,7 @@ import {
 import { createLogger } from "../../src/log.js";
 import { alignDown, alignUp } from "../../src/plan/buckets.js";
 import { runExport } from "../../src/run/export.js";
+import { describeRun } from "../../src/run/summary.js";
 import { RemoteWriteSink } from "../../src/sinks/prometheus/sink.js";
 import type { Sink } from "../../src/sinks/types.js";
 import { MINUTE } from "../../src/time.js";
@@ -193,6 +194,12 @@ describe("export by remote write, into the emulator", () => {
     const warnings = logs.filter((l) => l.includes('"level":40') && l.includes("refused"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`refused ${next.pointsRejected} samples`);
+    // The run's one log line says so too.
+    expect(describeRun(next, now)).toMatch(
+      new RegExp(
+        `points in \\d+ remote-write receiver requests? .*, ${next.pointsRejected} points refused as already stored,`,
+      ),
+    );
     // The health series counts them.
     const rejected = emulators.prometheus
       .series()
