@@ -3,6 +3,8 @@
 // that stores nothing, splitting on bucket boundaries, Retry-After within the run's deadline, and the
 // streams held back behind a failed request.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startNewRelicEmulator } from "../../src/emulator/newrelic/server.js";
 import type { NewRelicEmulator } from "../../src/emulator/newrelic/types.js";
@@ -192,6 +194,37 @@ describe("NewRelicSink", () => {
       expect(stored).toHaveLength(2);
     } finally {
       await sink.close();
+    }
+  });
+
+  it("follows no redirect: the key stays with the configured host, and the bucket stays pending", async () => {
+    emulator = await startNewRelicEmulator({ now: () => NOW });
+    const target = emulator;
+    // A server that sends every request on to the emulator with a 307.
+    const redirecting = createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: target.metricUrl }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    const { port } = redirecting.address() as AddressInfo;
+    const sink = new NewRelicSink({
+      licenseKey: target.licenseKey,
+      url: `http://127.0.0.1:${port}/metric/v1`,
+      origin: { url: "NEW_RELIC_METRIC_API_URL", key: "NEW_RELIC_LICENSE_KEY" },
+      logger: silentLogger,
+      timeoutMs: 5_000,
+      historical: false,
+    });
+    try {
+      const outcome = await sink.submit(points("c1", T));
+      expect(outcome.requests).toBe(1);
+      expect(outcome.failed.get(`c1@${T * 1000}`)).toMatch(
+        /answered a redirect \(HTTP 307\); not followed, so the license key stays with the configured host: check NEW_RELIC_METRIC_API_URL/,
+      );
+      expect(target.requests).toEqual([]);
+    } finally {
+      await sink.close();
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
     }
   });
 });
