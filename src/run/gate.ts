@@ -9,6 +9,7 @@
 // So the gate holds each part until its bucket is complete and every earlier bucket of its stream has
 // gone; once a bucket fails, the rest of its stream is settled as failed ("held back") and never read
 // or sent in this run.
+import { decorate } from "../sinks/decorate.js";
 import { bucketOf, heldReason, streamOf } from "../sinks/hold-back.js";
 import type { OwnedPoint, Sink, SinkOutcome } from "../sinks/types.js";
 import type { Job } from "../streams/types.js";
@@ -155,14 +156,7 @@ export class OnceGate {
    * not sent, and their owners come back as failed.
    */
   guard(sink: Sink): Sink {
-    return {
-      label: sink.label,
-      writeRule: sink.writeRule,
-      limits: sink.limits,
-      oldestAcceptedMs: (now) => sink.oldestAcceptedMs(now),
-      measure: () => sink.measure(),
-      verify: (check) => sink.verify(check),
-      close: () => sink.close(),
+    return decorate(sink, {
       submit: async (points): Promise<SinkOutcome> => {
         const held = new Map<string, string>();
         const sendable = points.filter((p) => {
@@ -175,6 +169,6 @@ export class OnceGate {
         for (const [owner, why] of held) outcome.failed.set(owner, why);
         return outcome;
       },
-    };
+    });
   }
 }

@@ -9,6 +9,7 @@ import { deadline, stopReason } from "../deadline.js";
 import { PartialFailureError, UsageError } from "../errors.js";
 import { DISCOVERY_ENDPOINTS, RateBudget } from "../segment/budget.js";
 import { SegmentHttp } from "../segment/http.js";
+import { decorate } from "../sinks/decorate.js";
 import { NdjsonSink } from "../sinks/ndjson/sink.js";
 import type { Sink } from "../sinks/types.js";
 import { acquireLock, type Lock } from "../state/lock.js";
@@ -70,16 +71,7 @@ export interface Session extends SegmentSession {
 
 /** The embedder's sink, for the health series: the embedder closes it, not the run. */
 function borrowed(sink: Sink): Sink {
-  return {
-    label: sink.label,
-    writeRule: sink.writeRule,
-    limits: sink.limits,
-    oldestAcceptedMs: (now) => sink.oldestAcceptedMs(now),
-    measure: () => sink.measure(),
-    verify: (check) => sink.verify(check),
-    submit: (points) => sink.submit(points),
-    close: async () => {},
-  };
+  return decorate(sink, { close: async () => {} });
 }
 
 /** `--rate-limit` names must be endpoints the run reads (the kinds declare theirs). */

@@ -47,7 +47,8 @@ export interface GetOptions {
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 const USER_AGENT = "segment-datadog-exporter (+https://github.com/segment-datadog-exporter)";
-const RETRYABLE_CODES = new Set([
+/** Transport failures a retry may get past (the sinks' HTTP edge retries the same ones). */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
   "ECONNRESET",
   "ECONNREFUSED",
   "EPIPE",

@@ -5,10 +5,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
-import { type Dispatcher, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 import { deadline, stopReason } from "../deadline.js";
 import { CredentialError, UpstreamError } from "../errors.js";
 import { retryHintMs } from "../segment/hints.js";
+import { RETRYABLE_CODES } from "../segment/http.js";
 import { boundedWait } from "../segment/waits.js";
 
 export interface Answer {
@@ -20,19 +21,6 @@ export interface Answer {
 
 /** An answer body is only ever an error message: more than this is not read. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-
-const RETRYABLE_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CLOSED",
-]);
 
 export interface PostOptions {
   dispatcher: Dispatcher;
@@ -171,5 +159,82 @@ export async function withRetries<T>(attempt: () => Promise<T>, options: RetryOp
       throw new UpstreamError(`${options.what} stopped: ${stopReason(signal)}`, { retryable: false });
     }
     throw error;
+  }
+}
+
+export interface BackendClientOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** The backend for messages: "New Relic", "the remote-write receiver". */
+  label: string;
+  /** Who refused, for exit 3: the sink's name. */
+  service: CredentialError["service"];
+  /** The message of a 401/403 (without the secret). */
+  refused(answer: Answer, host: string): string;
+  /** The setting the URL came from, and what a redirect would carry elsewhere ("the license key"). */
+  urlFrom: string;
+  secret: string;
+  logger: Logger;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  deadlineAt?: number | undefined;
+  retries?: number | undefined;
+  minBackoffMs?: number | undefined;
+}
+
+/**
+ * One backend endpoint as the sinks post to it: 2xx is acceptance, 401/403 a CredentialError, a
+ * redirect is not followed (the secret would go with it), anything else an UpstreamError, retried
+ * while it may pass later. Keep-alive connections of its own, closed with it.
+ */
+export class BackendClient {
+  private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
+  readonly host: string;
+
+  constructor(private readonly options: BackendClientOptions) {
+    this.host = hostOf(options.url);
+  }
+
+  private async attempt(body: Uint8Array): Promise<void> {
+    const { options, host } = this;
+    const answer = await post(options.url, options.headers, body, {
+      dispatcher: this.dispatcher,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      label: options.label,
+    });
+    if (answer.status >= 200 && answer.status < 300) return;
+    if (answer.status === 401 || answer.status === 403)
+      throw new CredentialError(options.service, options.refused(answer, host));
+    if (answer.status >= 300 && answer.status < 400) {
+      throw new UpstreamError(
+        `${options.label} (${host}) answered a redirect (HTTP ${answer.status}); not followed, so ${options.secret} stays with the configured host: check ${options.urlFrom}`,
+        { status: answer.status, retryable: false },
+      );
+    }
+    throw answerError(`${options.label} (${host})`, answer);
+  }
+
+  /** Posts `body`, with retries; each attempt counts in `counter.requests`. */
+  send(what: string, body: Uint8Array, counter: { requests: number }): Promise<void> {
+    const { options } = this;
+    return withRetries(
+      () => {
+        counter.requests += 1;
+        return this.attempt(body);
+      },
+      {
+        retries: options.retries ?? 4,
+        minBackoffMs: options.minBackoffMs ?? 500,
+        signal: options.signal,
+        deadlineAt: options.deadlineAt,
+        logger: options.logger,
+        what: `${options.label} ${what}`,
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
   }
 }

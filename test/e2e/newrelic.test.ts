@@ -4,18 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunSummary } from "../../src/domain.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
-import {
-  type CheckWindow,
-  checkDelivery,
-  checkEventVolume,
-  checkFailures,
-  checkPipeline,
-  newRelicPoints,
-} from "../../src/emulator/verify.js";
+import { type CheckWindow, newRelicPoints } from "../../src/emulator/verify.js";
 import { alignDown, alignUp } from "../../src/plan/buckets.js";
 import { runExport } from "../../src/run/export.js";
 import { MINUTE } from "../../src/time.js";
 import { deps, exportConfig, newRelicSink } from "../helpers/export.js";
+import { expectTruth as expectSegmentTruth } from "../helpers/truth.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 1, 10);
 const BUCKET = 5 * MINUTE;
@@ -52,15 +46,7 @@ function sentWindow(last: number): CheckWindow {
 }
 
 function expectTruth(window: CheckWindow, store = newRelicPoints(emulators.newrelic)) {
-  const delivery = checkDelivery(emulators.segment, store, window);
-  const failures = checkFailures(emulators.segment, store, window);
-  const events = checkEventVolume(emulators.segment, store, window);
-  const pipeline = checkPipeline(emulators.segment, store, window);
-  expect([...delivery.problems, ...failures.problems, ...events.problems, ...pipeline.problems]).toEqual([]);
-  expect(pipeline.checked).toBeGreaterThan(0);
-  expect(delivery.checked).toBeGreaterThan(100);
-  expect(failures.checked).toBeGreaterThan(0);
-  return delivery.checked + failures.checked + events.checked + pipeline.checked;
+  return expectSegmentTruth(emulators.segment, store, window, 100);
 }
 
 const dataPoints = () => emulators.newrelic.points().filter((p) => !p.name.includes(".exporter."));

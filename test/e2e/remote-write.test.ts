@@ -5,26 +5,21 @@
 // the next run's repeats are refused, reported, counted, and the run ends well.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { exportFailure } from "../../src/cli/export.js";
+import type { ExportConfig } from "../../src/config/settings.js";
 import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import type { StoredSeries } from "../../src/emulator/prometheus/types.js";
-import {
-  type CheckWindow,
-  checkDelivery,
-  checkEventVolume,
-  checkFailures,
-  checkPipeline,
-  REMOTE_WRITE_NAMING,
-  remoteWritePoints,
-} from "../../src/emulator/verify.js";
+import { type CheckWindow, REMOTE_WRITE_NAMING, remoteWritePoints } from "../../src/emulator/verify.js";
 import { createLogger } from "../../src/log.js";
 import { alignDown, alignUp } from "../../src/plan/buckets.js";
 import { runExport } from "../../src/run/export.js";
 import { describeRun } from "../../src/run/summary.js";
+import { decorate } from "../../src/sinks/decorate.js";
 import { RemoteWriteSink } from "../../src/sinks/prometheus/sink.js";
 import type { Sink } from "../../src/sinks/types.js";
 import { MINUTE } from "../../src/time.js";
 import { deps, exportConfig, remoteWriteSink } from "../helpers/export.js";
 import { type RealPrometheus, runsWith, startPrometheus } from "../helpers/prometheus.js";
+import { expectTruth as expectSegmentTruth } from "../helpers/truth.js";
 
 const BUCKET = 5 * MINUTE;
 const SENDING_AGE = 40 * MINUTE;
@@ -44,15 +39,13 @@ function sentWindow(first: number, last: number, maxAgeMs = 55 * MINUTE): CheckW
 }
 
 function expectTruth(emulators: Emulators, series: () => readonly StoredSeries[], window: CheckWindow) {
-  const store = remoteWritePoints(series);
-  const delivery = checkDelivery(emulators.segment, store, window);
-  const failures = checkFailures(emulators.segment, store, window);
-  const events = checkEventVolume(emulators.segment, store, window);
-  const pipeline = checkPipeline(emulators.segment, store, window);
-  expect([...delivery.problems, ...failures.problems, ...events.problems, ...pipeline.problems]).toEqual([]);
-  expect(pipeline.checked).toBeGreaterThan(0);
-  expect(delivery.checked).toBeGreaterThan(50);
-  expect(failures.checked).toBeGreaterThan(0);
+  expectSegmentTruth(emulators.segment, remoteWritePoints(series), window);
+}
+
+/** The real remote-write sink of a config, for a test to wrap. */
+function sinkOf(cfg: ExportConfig, logger = createLogger({ level: "silent" })): RemoteWriteSink {
+  if (cfg.sink.name !== "prometheus" || !cfg.sink.settings) throw new Error("not a remote-write config");
+  return new RemoteWriteSink({ ...cfg.sink.settings, logger, timeoutMs: 5_000, historical: false });
 }
 
 /** Design §5's names: `<p>_` + the Datadog name with underscores, no `_total`, latencies in `_seconds`. */
@@ -77,13 +70,7 @@ const EXPECTED_NAMES = [
 /** A sink that crashes the run right after the receiver took the first batch: nothing is checkpointed. */
 function crashingAfterFirstWrite(inner: Sink): Sink {
   let crashed = false;
-  return {
-    label: inner.label,
-    writeRule: inner.writeRule,
-    limits: inner.limits,
-    oldestAcceptedMs: (now) => inner.oldestAcceptedMs(now),
-    measure: () => inner.measure(),
-    verify: (check) => inner.verify(check),
+  return decorate(inner, {
     close: async () => {},
     submit: async (points) => {
       const outcome = await inner.submit(points);
@@ -93,7 +80,7 @@ function crashingAfterFirstWrite(inner: Sink): Sink {
       }
       return outcome;
     },
-  };
+  });
 }
 
 describe("export by remote write, into the emulator", () => {
@@ -160,12 +147,7 @@ describe("export by remote write, into the emulator", () => {
     );
     const logs: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => logs.push(l) });
-    const real = new RemoteWriteSink({
-      ...(cfg.sink.name === "prometheus" && cfg.sink.settings ? cfg.sink.settings : ({} as never)),
-      logger,
-      timeoutMs: 5_000,
-      historical: false,
-    });
+    const real = sinkOf(cfg, logger);
     expect(
       exportFailure(
         await runExport(
@@ -273,12 +255,7 @@ describe.runIf(runsWith("prometheus"))("export by remote write, into a real Prom
       { pipeline: true, sink: remoteWriteSink(prometheus.writeUrl, 120 * MINUTE) },
       { sink: "prometheus", remoteWriteMaxAge: "2h" },
     );
-    const real = new RemoteWriteSink({
-      ...(cfg.sink.name === "prometheus" && cfg.sink.settings ? cfg.sink.settings : ({} as never)),
-      logger: createLogger({ level: "silent" }),
-      timeoutMs: 5_000,
-      historical: false,
-    });
+    const real = sinkOf(cfg);
     expect(
       exportFailure(
         await runExport(

@@ -7,14 +7,13 @@
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { Logger } from "pino";
-import { Agent, type Dispatcher } from "undici";
 import type { NewRelicSettings } from "../../config/types.js";
 import { CredentialError, UpstreamError } from "../../errors.js";
 import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import { VERSION } from "../../version.js";
 import type { SinkOpenOptions } from "../backend.js";
 import { HoldBack, splitByOwner } from "../hold-back.js";
-import { type Answer, answerError, hostOf, post, withRetries } from "../http.js";
+import { BackendClient } from "../http.js";
 import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
 import { NEW_RELIC_MAX_AGE_MS, NEW_RELIC_SUBMISSION } from "./index.js";
 import { NewRelicSubmissionSize, toBlocks } from "./payload.js";
@@ -34,11 +33,27 @@ export class NewRelicSink implements Sink {
   readonly label = "New Relic";
   readonly writeRule = "once" as const;
   readonly limits = NEW_RELIC_SUBMISSION;
-  private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   private readonly logger: Logger;
+  private readonly client: BackendClient;
 
   constructor(private readonly options: NewRelicSinkOptions) {
     this.logger = options.logger;
+    // The open options (logger, timeout, signal, deadline, retries) go to the client as they are.
+    this.client = new BackendClient({
+      ...options,
+      headers: {
+        "api-key": options.licenseKey,
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "user-agent": `segment-datadog-exporter/${VERSION}`,
+      },
+      label: "New Relic",
+      service: "newrelic",
+      refused: (answer, host) =>
+        `New Relic (${host}) rejected the license key (HTTP ${answer.status}); check ${options.origin.key} (an Ingest - License key) and that ${options.origin.url} is the region of its account`,
+      urlFrom: options.origin.url,
+      secret: "the license key",
+    });
   }
 
   oldestAcceptedMs(now: number): number {
@@ -50,66 +65,7 @@ export class NewRelicSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
-  }
-
-  private get host(): string {
-    return hostOf(this.options.url);
-  }
-
-  private async send(body: Uint8Array): Promise<Answer> {
-    return post(
-      this.options.url,
-      {
-        "api-key": this.options.licenseKey,
-        "content-type": "application/json",
-        "content-encoding": "gzip",
-        "user-agent": `segment-datadog-exporter/${VERSION}`,
-      },
-      body,
-      {
-        dispatcher: this.dispatcher,
-        timeoutMs: this.options.timeoutMs,
-        signal: this.options.signal,
-        label: "New Relic",
-      },
-    );
-  }
-
-  /** One request: resolves on 202 (any 2xx), throws CredentialError on 401/403, UpstreamError otherwise. */
-  private async attempt(body: Uint8Array): Promise<void> {
-    const answer = await this.send(body);
-    if (answer.status >= 200 && answer.status < 300) return;
-    if (answer.status === 401 || answer.status === 403) {
-      throw new CredentialError(
-        "newrelic",
-        `New Relic (${this.host}) rejected the license key (HTTP ${answer.status}); check ${this.options.origin.key} (an Ingest - License key) and that ${this.options.origin.url} is the region of its account`,
-      );
-    }
-    if (answer.status >= 300 && answer.status < 400) {
-      throw new UpstreamError(
-        `New Relic (${this.host}) answered a redirect (HTTP ${answer.status}); not followed, so the license key stays with the configured host: check ${this.options.origin.url}`,
-        { status: answer.status, retryable: false },
-      );
-    }
-    throw answerError(`New Relic (${this.host})`, answer);
-  }
-
-  private retried(what: string, body: Uint8Array, counter: { requests: number }): Promise<void> {
-    return withRetries(
-      () => {
-        counter.requests += 1;
-        return this.attempt(body);
-      },
-      {
-        retries: this.options.retries ?? 4,
-        minBackoffMs: this.options.minBackoffMs ?? 500,
-        signal: this.options.signal,
-        deadlineAt: this.options.deadlineAt,
-        logger: this.logger,
-        what: `New Relic ${what}`,
-      },
-    );
+    await this.client.close();
   }
 
   /**
@@ -120,12 +76,12 @@ export class NewRelicSink implements Sink {
     const body = await gzipAsync("[]");
     const counter = { requests: 0 };
     try {
-      await this.retried("key check", body, counter);
+      await this.client.send("key check", body, counter);
     } catch (error) {
       if (error instanceof UpstreamError && error.details.status === 400) return;
       if (error instanceof UpstreamError && error.details.status === 404) {
         throw new UpstreamError(
-          `New Relic (${this.host}) answered 404 for ${this.options.url}: not a Metric API endpoint; check ${this.options.origin.url}`,
+          `New Relic (${this.client.host}) answered 404 for ${this.options.url}: not a Metric API endpoint; check ${this.options.origin.url}`,
           { status: 404, retryable: false },
         );
       }
@@ -155,7 +111,7 @@ export class NewRelicSink implements Sink {
       return;
     }
     try {
-      await this.retried("submit", body, outcome);
+      await this.client.send("submit", body, outcome);
     } catch (error) {
       if (error instanceof CredentialError) throw error;
       if (error instanceof UpstreamError && error.details.status === 413 && sendable.length > 1) {

@@ -6,13 +6,12 @@
 // samples are isolated; they are reported in one warning and counted as rejected, their owners count
 // as accepted (the receiver holds a value for them), and the rest is stored (design §5).
 import type { Logger } from "pino";
-import { Agent, type Dispatcher } from "undici";
 import type { RemoteWriteSettings } from "../../config/types.js";
 import { CredentialError, UpstreamError } from "../../errors.js";
 import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import type { SinkOpenOptions } from "../backend.js";
 import { HoldBack } from "../hold-back.js";
-import { type Answer, answerError, describeAnswer, hostOf, post, withRetries } from "../http.js";
+import { BackendClient, describeAnswer } from "../http.js";
 import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
 import { REMOTE_WRITE_SUBMISSION } from "./index.js";
 import {
@@ -74,22 +73,31 @@ export class RemoteWriteSink implements Sink {
   readonly label = "the remote-write receiver";
   readonly writeRule = "once" as const;
   readonly limits = REMOTE_WRITE_SUBMISSION;
-  private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 4 });
   private readonly logger: Logger;
-  private readonly headers: Record<string, string>;
+  private readonly client: BackendClient;
 
   constructor(private readonly options: RemoteWriteSinkOptions) {
     this.logger = options.logger;
     const auth = options.credentials;
-    this.headers = {
-      ...REMOTE_WRITE_HEADERS,
-      ...(auth === undefined
-        ? {}
-        : "bearerToken" in auth
-          ? { Authorization: `Bearer ${auth.bearerToken}` }
-          : { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` }),
-      ...(options.tenant !== undefined ? { "X-Scope-OrgID": options.tenant } : {}),
-    };
+    // The open options (logger, timeout, signal, deadline, retries) go to the client as they are.
+    this.client = new BackendClient({
+      ...options,
+      headers: {
+        ...REMOTE_WRITE_HEADERS,
+        ...(auth === undefined
+          ? {}
+          : "bearerToken" in auth
+            ? { Authorization: `Bearer ${auth.bearerToken}` }
+            : { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` }),
+        ...(options.tenant !== undefined ? { "X-Scope-OrgID": options.tenant } : {}),
+      },
+      label: "the remote-write receiver",
+      service: "prometheus",
+      refused: (answer, host) =>
+        `the remote-write receiver (${host}) refused the credentials (HTTP ${answer.status}: ${describeAnswer(answer)}); check ${options.origin.credentials}`,
+      urlFrom: options.origin.url,
+      secret: "the credentials",
+    });
   }
 
   oldestAcceptedMs(now: number): number {
@@ -101,58 +109,13 @@ export class RemoteWriteSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
-  }
-
-  private get host(): string {
-    return hostOf(this.options.url);
-  }
-
-  /** One request: resolves on 2xx, throws CredentialError on 401/403, UpstreamError otherwise. */
-  private async attempt(body: Uint8Array): Promise<void> {
-    const answer: Answer = await post(this.options.url, this.headers, body, {
-      dispatcher: this.dispatcher,
-      timeoutMs: this.options.timeoutMs,
-      signal: this.options.signal,
-      label: "Remote write",
-    });
-    if (answer.status >= 200 && answer.status < 300) return;
-    if (answer.status === 401 || answer.status === 403) {
-      throw new CredentialError(
-        "prometheus",
-        `the remote-write receiver (${this.host}) refused the credentials (HTTP ${answer.status}: ${describeAnswer(answer)}); check ${this.options.origin.credentials}`,
-      );
-    }
-    if (answer.status >= 300 && answer.status < 400) {
-      throw new UpstreamError(
-        `the remote-write receiver (${this.host}) answered a redirect (HTTP ${answer.status}); not followed, so the credentials stay with the configured host: check ${this.options.origin.url}`,
-        { status: answer.status, retryable: false },
-      );
-    }
-    throw answerError(`the remote-write receiver (${this.host})`, answer);
-  }
-
-  private retried(what: string, body: Uint8Array, counter: { requests: number }): Promise<void> {
-    return withRetries(
-      () => {
-        counter.requests += 1;
-        return this.attempt(body);
-      },
-      {
-        retries: this.options.retries ?? 4,
-        minBackoffMs: this.options.minBackoffMs ?? 500,
-        signal: this.options.signal,
-        deadlineAt: this.options.deadlineAt,
-        logger: this.logger,
-        what: `Remote write ${what}`,
-      },
-    );
+    await this.client.close();
   }
 
   /** An empty WriteRequest: it stores nothing, and proves the URL, the protocol and the credentials. */
   async verify(): Promise<void> {
     try {
-      await this.retried("check", encodeWriteRequest([]), { requests: 0 });
+      await this.client.send("check", encodeWriteRequest([]), { requests: 0 });
     } catch (error) {
       if (error instanceof UpstreamError && error.details.status !== undefined && error.details.status < 500) {
         throw new UpstreamError(`${error.message}; check ${this.options.origin.url} (the receiver's write endpoint)`, {
@@ -202,7 +165,7 @@ export class RemoteWriteSink implements Sink {
     });
     if (series.length === 0) return;
     try {
-      await this.retried("submit", encodeWriteRequest(toRemoteWriteSeries(series)), outcome);
+      await this.client.send("submit", encodeWriteRequest(toRemoteWriteSeries(series)), outcome);
     } catch (error) {
       if (error instanceof CredentialError) throw error;
       const said = refusal(error);
