@@ -1,17 +1,15 @@
-// `--sink` of `dashboard` and `monitors` (design §5, Dashboards and monitors): `datadog` creates or
-// updates the assets in Datadog; `newrelic` and `prometheus` write files to import and send nothing.
-// The run's own `--sink` (config/sink.ts) is being added beside this; once it parses the flag, the
-// environment and the config file, `assetSinkOf` becomes its `sinkNameOf(inputs)` and
-// `assetScheduleOf` its `resolveSchedule(inputs, resolveSinkWindow(inputs))`.
+// `--sink` of `dashboard` and `monitors` (design §5, Dashboards and monitors): the run's sink setting
+// (flag, SEGMENT_EXPORTER_SINK or config `sink:`, config/sink.ts); `datadog` creates or updates the
+// assets in Datadog, `newrelic` and `prometheus` write files to import and send nothing.
 import { UsageError } from "../errors.js";
 import { type Schedule, sendingAgeMs } from "../plan/schedule.js";
+import type { SinkName } from "../sinks/registry.js";
 import type { Inputs } from "./inputs.js";
 import { resolveBucketAndDelay, resolveSchedule } from "./schedule.js";
-import { resolveSinkWindow, type SinkWindow } from "./sink.js";
+import { resolveSinkWindow, type SinkWindow, sinkNameOf } from "./sink.js";
 import type { AssetFlags } from "./types.js";
 
-export const ASSET_SINKS = ["datadog", "newrelic", "prometheus"] as const;
-export type AssetSink = (typeof ASSET_SINKS)[number];
+export type AssetSink = SinkName;
 
 const LABELS: Readonly<Record<Exclude<AssetSink, "datadog">, string>> = {
   newrelic: "New Relic",
@@ -19,10 +17,7 @@ const LABELS: Readonly<Record<Exclude<AssetSink, "datadog">, string>> = {
 };
 
 export function assetSinkOf(inputs: Inputs<AssetFlags>): AssetSink {
-  const raw = inputs.flags.sink;
-  if (raw === undefined) return "datadog";
-  const sink = ASSET_SINKS.find((name) => name === raw.trim().toLowerCase());
-  if (!sink) throw new UsageError(`--sink: '${raw}' is not a sink; use ${ASSET_SINKS.join(", ")}`);
+  const sink = sinkNameOf(inputs);
   if (sink !== "datadog" && inputs.flags.out === undefined) {
     const example = sink === "prometheus" ? "grafana/" : "newrelic/";
     throw new UsageError(

@@ -121,6 +121,13 @@ describe("resolveAssets --sink (issue #21.6)", () => {
     });
   });
 
+  it("takes the sink from SEGMENT_EXPORTER_SINK and the config file's `sink:` too, as the run does", () => {
+    expect(resolveAssets({ out: "grafana/" }, { SEGMENT_EXPORTER_SINK: "prometheus" }).sink).toBe("prometheus");
+    const path = configFile("sink: newrelic\n");
+    expect(resolveAssets({ out: "nr/", config: path }, {}).sink).toBe("newrelic");
+    expect(() => resolveAssets({}, { SEGMENT_EXPORTER_SINK: "prometheus" })).toThrow(/give --out DIR/);
+  });
+
   it("does not hold the other tools to Datadog's 1h window (the export checks its own sink's)", () => {
     expect(() => resolveAssets({ bucket: "1h" }, keys)).toThrow(/pass --historical$/);
     expect(resolveAssets({ sink: "newrelic", out: "nr/", bucket: "1h" }, {}).bucketMs).toBe(3_600_000);
