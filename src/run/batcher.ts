@@ -75,22 +75,29 @@ export class Batcher {
     while (this.inFlight) await this.inFlight;
     const results = this.results;
     const count = this.points;
+    const measured = this.size;
     this.results = [];
     this.points = 0;
     this.size = this.options.sink.measure();
     if (results.length === 0) return;
     const points: OwnedPoint[] = [];
     for (const r of results) for (const p of r.points) points.push(p);
-    const submission = this.submit(results, points, count).finally(() => {
+    const submission = this.submit(results, points, count, measured).finally(() => {
       this.inFlight = undefined;
     });
     this.inFlight = submission;
   }
 
-  private async submit(results: JobResult[], points: OwnedPoint[], count: number): Promise<void> {
+  private async submit(
+    results: JobResult[],
+    points: OwnedPoint[],
+    count: number,
+    measured: SubmissionSize,
+  ): Promise<void> {
     let outcome: SettledBatch;
     try {
-      outcome = { ...(await this.options.sink.submit(points)), points: count };
+      // The measure was filled with exactly these points, in this order (`add`).
+      outcome = { ...(await this.options.sink.submit(points, measured)), points: count };
     } catch (error) {
       outcome = { failed: new Map(), requests: 0, points: 0, error };
     }

@@ -157,7 +157,7 @@ export class OnceGate {
    */
   guard(sink: Sink): Sink {
     return decorate(sink, {
-      submit: async (points): Promise<SinkOutcome> => {
+      submit: async (points, measured): Promise<SinkOutcome> => {
         const held = new Map<string, string>();
         const sendable = points.filter((p) => {
           const why = this.held(p.owner);
@@ -165,7 +165,10 @@ export class OnceGate {
           return why === undefined;
         });
         const outcome =
-          sendable.length > 0 ? await sink.submit(sendable) : { failed: new Map<string, string>(), requests: 0 };
+          sendable.length === 0
+            ? { failed: new Map<string, string>(), requests: 0 }
+            : // The measure holds every point: it stands for the sendable ones only when nothing was held.
+              await sink.submit(sendable, sendable.length === points.length ? measured : undefined);
         for (const [owner, why] of held) outcome.failed.set(owner, why);
         return outcome;
       },

@@ -5,7 +5,7 @@
 // oldest slab first, with no state per stream beyond the plan itself.
 import type { Logger } from "pino";
 import type { Shard } from "../domain.js";
-import type { StreamPlan, Watermarks } from "../plan/schedule.js";
+import { PlanInterner, type StreamPlan, type Watermarks } from "../plan/schedule.js";
 import type { Job, KindOptions, StreamKind, StreamRef } from "../streams/types.js";
 import { MINUTE } from "../units.js";
 import { SCOPES, type ScopeSpec, stateIds } from "./scopes.js";
@@ -59,6 +59,7 @@ export interface PlanContext {
 
 export function planWorkspace(ws: WorkspaceRun, ctx: PlanContext, planner: StreamPlanner): WorkspacePlan {
   const own: WorkspacePlan = { ws, streams: [], connections: 0, sources: 0, missed: 0, rereadsSkipped: 0 };
+  const plans = new PlanInterner();
   const enabled = ctx.kinds.filter((k) => k.enabled(ctx.options) && (k.appliesTo?.(ws) ?? true));
   if (ws.discovery.active.length === 0) {
     ctx.logger.warn(
@@ -86,8 +87,9 @@ export function planWorkspace(ws: WorkspaceRun, ctx: PlanContext, planner: Strea
     for (const ref of refs) {
       const planned = planner.plan(ws, ref, spec, reach);
       if (!planned) continue;
-      reportOutOfReach(own, ref, planned.plan, reach === ctx.sink.oldestMs ? ctx.sink : undefined, ctx.logger);
-      own.streams.push({ ref, ...planned, kinds, counted: spec.counted, noun: spec.noun });
+      const plan = plans.intern(planned.plan);
+      reportOutOfReach(own, ref, plan, reach === ctx.sink.oldestMs ? ctx.sink : undefined, ctx.logger);
+      own.streams.push({ ref, plan, save: planned.save, kinds, counted: spec.counted, noun: spec.noun });
     }
   }
   return own;
@@ -154,7 +156,12 @@ export function* planJobs(
   slabMs = ORDER_SLAB_MS,
 ): Generator<Job> {
   const streams = workspaces.flatMap((w) => w.streams);
-  const spans = streams.map((s) => spanOf(s.plan));
+  // Streams share plans (PlanInterner), so they share spans too.
+  const spanOfPlan = new Map<StreamPlan, ReturnType<typeof spanOf>>();
+  const spans = streams.map((s) => {
+    if (!spanOfPlan.has(s.plan)) spanOfPlan.set(s.plan, spanOf(s.plan));
+    return spanOfPlan.get(s.plan);
+  });
   let slab = Number.POSITIVE_INFINITY;
   for (const span of spans) if (span) slab = Math.min(slab, Math.floor(span.from / slabMs) * slabMs);
   while (Number.isFinite(slab)) {

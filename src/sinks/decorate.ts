@@ -10,7 +10,7 @@ export function decorate(sink: Sink, replaced: Partial<Pick<Sink, "submit" | "ve
     oldestAcceptedMs: (now) => sink.oldestAcceptedMs(now),
     measure: () => sink.measure(),
     verify: replaced.verify ?? ((check) => sink.verify(check)),
-    submit: replaced.submit ?? ((points) => sink.submit(points)),
+    submit: replaced.submit ?? ((points, measured) => sink.submit(points, measured)),
     close: replaced.close ?? (() => sink.close()),
   };
 }

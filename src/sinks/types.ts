@@ -70,8 +70,10 @@ export interface Sink {
   verify(check: SinkCheck): Promise<void>;
   /**
    * Submits points; resolves with what was not accepted. Throws CredentialError when the sink
-   * refuses our credentials (nothing later can succeed).
+   * refuses our credentials (nothing later can succeed). `measured`, when given, is this sink's own
+   * `measure()` filled with exactly `points`, in order: a sink may reuse the work done there (Datadog
+   * grouped the points into series as they came).
    */
-  submit(points: readonly OwnedPoint[]): Promise<SinkOutcome>;
+  submit(points: readonly OwnedPoint[], measured?: SubmissionSize): Promise<SinkOutcome>;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // (reference §4.1–4.2). Pure. Points of one series go into one series entry with several points;
 // duplicate points (same metric, tags, timestamp) are collapsed first, last one wins, because the
 // intake would keep only one of them anyway (§5.1). The compressed-size limit is checked where the
-// body is compressed, once, just before it is sent (sink.ts).
+// body is compressed, once per request body (encode.ts).
 import { tagString } from "../../mapping/tags.js";
 import type { MetricPoint, Tag } from "../../mapping/types.js";
 import type { OwnedPoint, SubmissionLimits, SubmissionSize } from "../types.js";
@@ -16,17 +16,33 @@ export interface SeriesPayload {
   tags: string[];
 }
 
+/**
+ * One series of a submission as it is grouped, before it is written: its points as parallel arrays of
+ * numbers (8 bytes a number, where a `{timestamp, value}` object per point took ~100) and the owner of
+ * each point.
+ */
+export interface SeriesEntry {
+  metric: string;
+  type: 1 | 3;
+  interval?: number | undefined;
+  /** Datadog's `k:v` strings. */
+  tags: readonly string[];
+  timestamps: number[];
+  values: number[];
+  owners: string[];
+}
+
 export interface Batch {
-  series: SeriesPayload[];
-  /** Parallel to `series`: the owners (e.g. bucket tasks) whose points each series carries. */
-  seriesOwners: string[][];
+  series: SeriesEntry[];
   points: number;
   /** Uncompressed JSON size of `{"series":[…]}`. */
   bytes: number;
 }
 
 export function ownersOf(batch: Batch): Set<string> {
-  return new Set(batch.seriesOwners.flat());
+  const owners = new Set<string>();
+  for (const s of batch.series) for (const o of s.owners) owners.add(o);
+  return owners;
 }
 
 export interface BatchLimits {
@@ -49,54 +65,108 @@ export const DATADOG_SUBMISSION: SubmissionLimits = { bytes: 4_900_000, points: 
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 
-/** Datadog's `k:v` strings of a tag set, and their sorted join (a series key). */
+/** Datadog's `k:v` strings of a tag set, and their sorted join (the tag part of a series' identity). */
 interface DatadogTags {
   strings: string[];
   key: string;
 }
 
-/** Computed once per tags array: a job's points share one array. */
-const formatted = new WeakMap<readonly Tag[], DatadogTags>();
-
-/** Tags as Datadog takes them: `key:value` strings. */
+/** Tags as Datadog takes them: `key:value` strings, and their sorted join. */
 export function datadogTags(tags: readonly Tag[]): DatadogTags {
-  let entry = formatted.get(tags);
-  if (entry === undefined) {
-    const strings = tags.map(tagString);
-    entry = { strings, key: [...strings].sort().join(",") };
-    formatted.set(tags, entry);
-  }
-  return entry;
+  const strings = tags.map(tagString);
+  return { strings, key: [...strings].sort().join(",") };
 }
 
-function seriesKey(p: MetricPoint): string {
-  return `${p.metric}\u0000${p.kind}\u0000${p.intervalS ?? ""}\u0000${datadogTags(p.tags).key}`;
-}
+/**
+ * Points grouped into series as they arrive, with the JSON size of the submission they make counted
+ * from lengths (never by serialising). The batcher fills a submission with it, and the sink writes the
+ * same groups, so points are grouped once. Series are found through the tags array the points share
+ * (a job's points share one) and then the metric, so a point costs no string key; the `k:v` strings of
+ * a tags array are made once per submission and dropped with it (kept for the whole run they held
+ * ~0.7 KB a connection). Two equal tag sets in different arrays meet in one series through their
+ * sorted join. A second point of a series at the same timestamp replaces the first: the intake would
+ * keep only one of them anyway (§5.1), and the last read is the newest.
+ */
+export class SeriesGroups implements SubmissionSize {
+  bytes = ENVELOPE_BYTES;
+  /** Distinct points held (a replaced point counts once). */
+  points = 0;
+  /** Points added, replaced ones included: the sink checks it against the points it is given. */
+  added = 0;
+  readonly series: SeriesEntry[] = [];
+  private readonly tagSets = new Map<readonly Tag[], Map<string, SeriesEntry[]>>();
+  private readonly byTagKey = new Map<string, Map<string, SeriesEntry[]>>();
+  private readonly tagStrings = new Map<Map<string, SeriesEntry[]>, string[]>();
 
-/** Groups points into series and drops earlier duplicates of the same (series, timestamp). */
-export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
-  const groups = new Map<string, { first: OwnedPoint; byTimestamp: Map<number, OwnedPoint> }>();
-  for (const point of points) {
-    const key = seriesKey(point);
-    let group = groups.get(key);
-    if (!group) {
-      group = { first: point, byTimestamp: new Map() };
-      groups.set(key, group);
+  add(p: OwnedPoint | MetricPoint): void {
+    this.added += 1;
+    const owner = (p as Partial<OwnedPoint>).owner ?? "";
+    const byMetric = this.metricsOf(p.tags);
+    let variants = byMetric.get(p.metric);
+    if (!variants) {
+      variants = [];
+      byMetric.set(p.metric, variants);
     }
-    group.byTimestamp.delete(point.timestamp); // re-insert keeps "last wins" and insertion order
-    group.byTimestamp.set(point.timestamp, point);
+    const type = p.kind === "count" ? 1 : 3;
+    let entry = variants.find((e) => e.type === type && e.interval === p.intervalS);
+    if (!entry) {
+      const tags = this.tagStrings.get(byMetric) ?? [];
+      entry = { metric: p.metric, type, interval: p.intervalS, tags, timestamps: [], values: [], owners: [] };
+      variants.push(entry);
+      this.series.push(entry);
+      this.bytes += seriesJsonBytes(entry.metric, entry.interval, tags) + (this.series.length > 1 ? 1 : 0);
+    }
+    const at = entry.timestamps.indexOf(p.timestamp);
+    if (at >= 0) {
+      this.bytes += pointJsonBytes(p.timestamp, p.value) - pointJsonBytes(p.timestamp, entry.values[at] ?? 0);
+      entry.values[at] = p.value;
+      entry.owners[at] = owner;
+      return;
+    }
+    this.bytes += pointJsonBytes(p.timestamp, p.value) + (entry.timestamps.length > 0 ? 1 : 0);
+    entry.timestamps.push(p.timestamp);
+    entry.values.push(p.value);
+    entry.owners.push(owner);
+    this.points += 1;
   }
-  return [...groups.values()].map(({ first, byTimestamp }) => {
-    const kept = [...byTimestamp.values()].sort((a, b) => a.timestamp - b.timestamp);
-    const payload: SeriesPayload = {
-      metric: first.metric,
-      type: first.kind === "count" ? 1 : 3,
-      ...(first.intervalS !== undefined ? { interval: first.intervalS } : {}),
-      points: kept.map((p) => ({ timestamp: p.timestamp, value: p.value })),
-      tags: [...datadogTags(first.tags).strings],
-    };
-    return { payload, owners: [...new Set(kept.map((p) => p.owner))] };
-  });
+
+  private metricsOf(tags: readonly Tag[]): Map<string, SeriesEntry[]> {
+    let byMetric = this.tagSets.get(tags);
+    if (byMetric) return byMetric;
+    const formatted = datadogTags(tags);
+    byMetric = this.byTagKey.get(formatted.key);
+    if (!byMetric) {
+      byMetric = new Map();
+      this.byTagKey.set(formatted.key, byMetric);
+      this.tagStrings.set(byMetric, formatted.strings);
+    }
+    this.tagSets.set(tags, byMetric);
+    return byMetric;
+  }
+}
+
+/** One series in the v2 wire shape, its points in time order (for the dry run and tests). */
+export function payloadOf(entry: SeriesEntry): SeriesPayload {
+  return {
+    metric: entry.metric,
+    type: entry.type,
+    ...(entry.interval !== undefined ? { interval: entry.interval } : {}),
+    points: pointOrder(entry).map((i) => ({ timestamp: entry.timestamps[i] ?? 0, value: entry.values[i] ?? 0 })),
+    tags: [...entry.tags],
+  };
+}
+
+/** The indexes of a series' points in time order (points mostly arrive in order already). */
+function pointOrder(entry: SeriesEntry): number[] {
+  const order = entry.timestamps.map((_, i) => i);
+  return order.sort((a, b) => (entry.timestamps[a] ?? 0) - (entry.timestamps[b] ?? 0));
+}
+
+/** Groups points into series; a later point of a series at the same timestamp replaces an earlier one. */
+export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
+  const groups = new SeriesGroups();
+  for (const p of points) groups.add(p);
+  return groups.series.map((entry) => ({ payload: payloadOf(entry), owners: [...new Set(entry.owners)] }));
 }
 
 /** Characters JSON escapes, or that take more than one byte in UTF-8: measured by serialising. */
@@ -122,49 +192,60 @@ export function seriesJsonBytes(metric: string, interval: number | undefined, ta
   return bytes + Math.max(0, tags.length - 1);
 }
 
-/**
- * The exact size of `JSON.stringify(series)`, counted from lengths: serialising every series only to
- * measure it held the event loop (and so every fetch) for a few hundred ms per 5 MB batch.
- */
-function byteSize(series: SeriesPayload): number {
+/** The exact size of a series entry as `writeSeries` writes it, counted from lengths. */
+function byteSize(series: SeriesEntry): number {
   let bytes = seriesJsonBytes(series.metric, series.interval, series.tags);
-  for (const p of series.points) bytes += pointJsonBytes(p.timestamp, p.value);
-  return bytes + Math.max(0, series.points.length - 1);
+  for (let i = 0; i < series.timestamps.length; i++) {
+    bytes += pointJsonBytes(series.timestamps[i] ?? 0, series.values[i] ?? 0);
+  }
+  return bytes + Math.max(0, series.timestamps.length - 1);
 }
 
 /** Splits one series whose points alone exceed the point cap (distinct timestamps, so no collisions). */
-function splitLarge(payload: SeriesPayload, maxPoints: number): SeriesPayload[] {
-  if (payload.points.length <= maxPoints) return [payload];
-  const parts: SeriesPayload[] = [];
-  for (let i = 0; i < payload.points.length; i += maxPoints) {
-    parts.push({ ...payload, points: payload.points.slice(i, i + maxPoints) });
+function splitLarge(entry: SeriesEntry, maxPoints: number): SeriesEntry[] {
+  if (entry.timestamps.length <= maxPoints) return [entry];
+  const parts: SeriesEntry[] = [];
+  for (let i = 0; i < entry.timestamps.length; i += maxPoints) {
+    parts.push({
+      ...entry,
+      timestamps: entry.timestamps.slice(i, i + maxPoints),
+      values: entry.values.slice(i, i + maxPoints),
+      owners: entry.owners.slice(i, i + maxPoints),
+    });
   }
   return parts;
 }
 
-export function packBatches(points: readonly OwnedPoint[], limits: BatchLimits = DATADOG_LIMITS): Batch[] {
+/** Packs grouped series into as few requests as the limits allow (one, for a submission the batcher filled). */
+export function packSeries(series: readonly SeriesEntry[], limits: BatchLimits = DATADOG_LIMITS): Batch[] {
   const batches: Batch[] = [];
   let current: Batch | undefined;
-  for (const { payload, owners } of toSeries(points)) {
-    for (const part of splitLarge(payload, limits.maxPoints)) {
+  for (const entry of series) {
+    for (const part of splitLarge(entry, limits.maxPoints)) {
+      const points = part.timestamps.length;
       // Every series after the first adds a comma.
       const size = byteSize(part) + (current && current.series.length > 0 ? 1 : 0);
       if (
         !current ||
-        current.points + part.points.length > limits.maxPoints ||
+        current.points + points > limits.maxPoints ||
         current.bytes + size > limits.maxUncompressedBytes
       ) {
-        current = { series: [], seriesOwners: [], points: 0, bytes: ENVELOPE_BYTES + byteSize(part) };
+        current = { series: [], points: 0, bytes: ENVELOPE_BYTES + byteSize(part) };
         batches.push(current);
       } else {
         current.bytes += size;
       }
       current.series.push(part);
-      current.seriesOwners.push(owners);
-      current.points += part.points.length;
+      current.points += points;
     }
   }
   return batches;
+}
+
+export function packBatches(points: readonly OwnedPoint[], limits: BatchLimits = DATADOG_LIMITS): Batch[] {
+  const groups = new SeriesGroups();
+  for (const p of points) groups.add(p);
+  return packSeries(groups.series, limits);
 }
 
 /** Halves a batch by series (used for the wire cap and for a 413 from the intake). */
@@ -177,27 +258,18 @@ export function splitBatch(batch: Batch): Batch[] {
     const series = batch.series.slice(from, to);
     return {
       series,
-      seriesOwners: batch.seriesOwners.slice(from, to),
-      points: series.reduce((n, s) => n + s.points.length, 0),
+      points: series.reduce((n, s) => n + s.timestamps.length, 0),
       bytes: ENVELOPE_BYTES + series.reduce((n, s) => n + byteSize(s), 0) + Math.max(0, series.length - 1),
     };
   });
 }
 
-/**
- * The JSON size of a submission as `packBatches` will pack it, counted from lengths as points are
- * added (never by serialising): the batcher fills each submission to about one request with it.
- */
-export class DatadogSubmissionSize implements SubmissionSize {
-  bytes = ENVELOPE_BYTES;
-  private readonly series = new Set<string>();
-
-  add(p: MetricPoint): void {
-    const key = seriesKey(p);
-    if (!this.series.has(key)) {
-      this.series.add(key);
-      this.bytes += seriesJsonBytes(p.metric, p.intervalS, datadogTags(p.tags).strings) + 1;
-    }
-    this.bytes += pointJsonBytes(p.timestamp, p.value) + 1;
+/** JSON of one series entry, byte for byte what `JSON.stringify(payloadOf(entry))` writes. */
+export function writeSeries(entry: SeriesEntry): string {
+  let points = "";
+  for (const i of pointOrder(entry)) {
+    points += `${points === "" ? "" : ","}{"timestamp":${JSON.stringify(entry.timestamps[i])},"value":${JSON.stringify(entry.values[i])}}`;
   }
+  const interval = entry.interval !== undefined ? `,"interval":${JSON.stringify(entry.interval)}` : "";
+  return `{"metric":${JSON.stringify(entry.metric)},"type":${entry.type}${interval},"points":[${points}],"tags":${JSON.stringify(entry.tags)}}`;
 }

@@ -2,7 +2,7 @@
 // Its client is loaded by `open` only, so `--help`, usage errors and dry runs never pay for it.
 import type { DatadogSettings } from "../../config/types.js";
 import type { Backend } from "../backend.js";
-import { DATADOG_SUBMISSION, DatadogSubmissionSize, toSeries } from "./batch.js";
+import { DATADOG_SUBMISSION, SeriesGroups, toSeries } from "./batch.js";
 import { datadogMaxAgeMs, datadogOldestAccepted } from "./window.js";
 
 export const datadogBackend: Backend<DatadogSettings> = {
@@ -13,7 +13,7 @@ export const datadogBackend: Backend<DatadogSettings> = {
   maxAgeMs: (age) => datadogMaxAgeMs(age.historical),
   ageAdvice: "enable historical ingestion and pass --historical",
   oldestAcceptedMs: (now, age) => datadogOldestAccepted(now, age.historical),
-  measure: () => new DatadogSubmissionSize(),
+  measure: () => new SeriesGroups(),
   // The v2 wire shape, with `type` spelled out.
   dryRunLines: (points) =>
     toSeries(points).map(({ payload }) => JSON.stringify({ ...payload, type: payload.type === 1 ? "count" : "gauge" })),

@@ -2,8 +2,6 @@
 // auth and HTTP layer (client-core.ts), gzip-compressed by our transport. The client's parts are
 // loaded lazily: `--help`, validation errors and `--dry-run` never need them.
 
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher } from "undici";
@@ -12,7 +10,8 @@ import { type ClientAnswer, describeBody, guardedFetch, localAnswer } from "../.
 import { stopReason } from "../../deadline.js";
 import { CredentialError, oneLine, UpstreamError, UsageError } from "../../errors.js";
 import type { OwnedPoint, Sink, SinkCheck, SinkOutcome, SubmissionSize } from "../types.js";
-import { type Batch, DATADOG_SUBMISSION, DatadogSubmissionSize, ownersOf, packBatches, splitBatch } from "./batch.js";
+import { type Batch, DATADOG_SUBMISSION, ownersOf, packSeries, SeriesGroups, splitBatch } from "./batch.js";
+import { encodeBatch } from "./encode.js";
 import { datadogHost, datadogOldestAccepted } from "./window.js";
 
 export interface DatadogTarget {
@@ -47,25 +46,21 @@ export interface BatchOutcome {
 type DatadogModule = typeof import("../../datadog/client-core.js");
 type Configuration = import("../../datadog/client-core.js").Configuration;
 
-const gzipAsync = promisify(gzip);
-
 /** The intake's limit on a compressed body (reference §4.1: 512 000 bytes), with a margin. */
 const MAX_COMPRESSED_BYTES = 500_000;
 
 /**
- * Compression happens here, once, with Node's zlib, rather than in the client (pako) plus a trial
- * gzip to learn the size: the size that is checked is the size that is sent. A body over the
- * intake's limit is not sent; the client sees a 413, and the sink halves the batch as it does for
- * a 413 from Datadog.
+ * A series body arrives compressed (encode.ts: gzip on libuv's thread pool, once per body, whatever the
+ * retries), so the size that is checked is the size that is sent. A body over the intake's limit is not
+ * sent; the client sees a 413, and the sink halves the batch as it does for a 413 from Datadog.
  */
-async function compressSeries(
+function sendCompressed(
   url: string,
   init: Record<string, unknown>,
   maxCompressedBytes: number,
-): Promise<{ init: Record<string, unknown> } | { tooLarge: ClientAnswer }> {
-  if (!/\/api\/v2\/series$/.test(url) || typeof init.body !== "string") return { init };
-  // On libuv's thread pool, not the event loop: fetch workers keep sending meanwhile.
-  const body = await gzipAsync(init.body);
+): { init: Record<string, unknown> } | { tooLarge: ClientAnswer } {
+  if (!/\/api\/v2\/series$/.test(url) || !Buffer.isBuffer(init.body)) return { init };
+  const body = init.body;
   if (body.length > maxCompressedBytes) {
     return { tooLarge: localAnswer(413, `compressed payload of ${body.length} bytes over ${maxCompressedBytes}`) };
   }
@@ -102,7 +97,7 @@ export class DatadogSink implements Sink {
         // A per-request timeout must be made per call: the client's httpConfig.signal is one
         // signal for the whole configuration (reference §7.7).
         fetch: async (url: string, init: Record<string, unknown>) => {
-          const compressed = await compressSeries(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
+          const compressed = sendCompressed(url, init, this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES);
           return "tooLarge" in compressed ? compressed.tooLarge : send(url, compressed.init);
         },
         enableRetry: false,
@@ -123,7 +118,7 @@ export class DatadogSink implements Sink {
     method: "GET" | "POST",
     path: string,
     auth: Array<"apiKeyAuth" | "appKeyAuth">,
-    body?: string,
+    body?: Buffer,
   ): Promise<{ status: number; body: unknown }> {
     const { mod, conf } = await this.setup();
     const context = conf.getServer(operation).makeRequestContext(path, mod.HttpMethod[method]);
@@ -148,19 +143,12 @@ export class DatadogSink implements Sink {
     return { status: response.httpStatusCode, body: parsed };
   }
 
-  /** One request; throws CredentialError on 403, UpstreamError otherwise. */
-  private async post(batch: Batch): Promise<void> {
+  /** One request of a gzip body (encode.ts); throws CredentialError on 403, UpstreamError otherwise. */
+  private async post(body: Buffer): Promise<void> {
     const { mod } = await this.setup();
     let answer: { errors?: unknown };
     try {
-      // The payload is built in the wire shape (batch.ts); the transport gzips it (compressSeries).
-      const sent = await this.call(
-        "v2.MetricsApi.submitMetrics",
-        "POST",
-        "/api/v2/series",
-        ["apiKeyAuth"],
-        JSON.stringify({ series: batch.series }),
-      );
+      const sent = await this.call("v2.MetricsApi.submitMetrics", "POST", "/api/v2/series", ["apiKeyAuth"], body);
       answer = (sent.body ?? {}) as { errors?: unknown };
     } catch (error) {
       throw this.classify(error, mod);
@@ -235,9 +223,10 @@ export class DatadogSink implements Sink {
   private async submitOne(batch: Batch, outcome: BatchOutcome): Promise<void> {
     const { logger } = this.options;
     try {
+      const body = await encodeBatch(batch);
       await this.withRetries("submit", () => {
         outcome.requests += 1;
-        return this.post(batch);
+        return this.post(body);
       });
     } catch (error) {
       if (error instanceof CredentialError) throw error;
@@ -266,7 +255,7 @@ export class DatadogSink implements Sink {
   }
 
   measure(): SubmissionSize {
-    return new DatadogSubmissionSize();
+    return new SeriesGroups();
   }
 
   /**
@@ -291,10 +280,18 @@ export class DatadogSink implements Sink {
     }
   }
 
-  /** Packs points into as few requests as the limits allow and submits them (Sink). */
-  async submit(points: readonly OwnedPoint[]): Promise<SinkOutcome> {
+  /**
+   * Packs points into as few requests as the limits allow and submits them (Sink). The batcher's
+   * measure already grouped them into series (SeriesGroups): it is used when it holds exactly these points.
+   */
+  async submit(points: readonly OwnedPoint[], measured?: SubmissionSize): Promise<SinkOutcome> {
     if (points.length === 0) return { failed: new Map(), requests: 0 };
-    const outcome = await this.submitBatches(packBatches(points));
+    let groups = measured instanceof SeriesGroups && measured.added === points.length ? measured : undefined;
+    if (!groups) {
+      groups = new SeriesGroups();
+      for (const p of points) groups.add(p);
+    }
+    const outcome = await this.submitBatches(packSeries(groups.series));
     this.options.logger.debug({ points: points.length, requests: outcome.requests }, "submitted");
     return { failed: outcome.failed, requests: outcome.requests };
   }

@@ -1,14 +1,22 @@
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
+  type Batch,
   type BatchLimits,
   DATADOG_LIMITS,
   ownersOf,
   packBatches,
+  payloadOf,
+  SeriesGroups,
   splitBatch,
   toSeries,
 } from "../../../src/sinks/datadog/batch.js";
+import { encodeBatch } from "../../../src/sinks/datadog/encode.js";
 import type { OwnedPoint } from "../../../src/sinks/types.js";
 import { kv } from "../../helpers/tags.js";
+
+/** What `JSON.stringify` writes for a batch in the wire shape: the reference the counted sizes must meet. */
+const wire = (b: Batch) => JSON.stringify({ series: b.series.map(payloadOf) });
 
 const point = (over: Partial<OwnedPoint> = {}): OwnedPoint => ({
   metric: "p.delivery.successes",
@@ -67,7 +75,7 @@ describe("packing", () => {
     const points = Array.from({ length: 12_000 }, (_, i) => point({ timestamp: i }));
     const batches = packBatches(points, { ...DATADOG_LIMITS, maxPoints: 10_000 });
     expect(batches).toHaveLength(2);
-    const all = batches.flatMap((b) => b.series.flatMap((s) => s.points.map((p) => p.timestamp)));
+    const all = batches.flatMap((b) => b.series.flatMap((s) => s.timestamps));
     expect(new Set(all).size).toBe(12_000);
   });
 
@@ -77,8 +85,8 @@ describe("packing", () => {
     const batches = packBatches(points, limits);
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) {
-      expect(Buffer.byteLength(JSON.stringify({ series: b.series }))).toBeLessThanOrEqual(20_000);
-      expect(b.bytes).toBe(Buffer.byteLength(JSON.stringify({ series: b.series })));
+      expect(Buffer.byteLength(wire(b))).toBeLessThanOrEqual(20_000);
+      expect(b.bytes).toBe(Buffer.byteLength(wire(b)));
     }
   });
 
@@ -106,8 +114,36 @@ describe("sizes counted from lengths", () => {
           ...(i === 1 ? { intervalS: undefined } : {}),
         }),
       );
-      for (const b of packBatches(points))
-        expect(b.bytes).toBe(Buffer.byteLength(JSON.stringify({ series: b.series })));
+      for (const b of packBatches(points)) expect(b.bytes).toBe(Buffer.byteLength(wire(b)));
+      const measured = new SeriesGroups();
+      for (const p of points) measured.add(p);
+      const [packed] = packBatches(points);
+      if (!packed) throw new Error("no batch");
+      expect(measured.bytes).toBe(Buffer.byteLength(wire(packed)));
     }
+  });
+
+  it("count a replaced point once, at its new value", () => {
+    const measured = new SeriesGroups();
+    for (const value of [1, 123456]) measured.add(point({ value }));
+    const [batch] = packBatches([point({ value: 1 }), point({ value: 123456 })]);
+    if (!batch) throw new Error("no batch");
+    expect(measured.points).toBe(1);
+    expect(measured.added).toBe(2);
+    expect(measured.bytes).toBe(Buffer.byteLength(wire(batch)));
+  });
+});
+
+describe("request body", () => {
+  it("is the wire JSON, gzip-compressed, written in slices (series past the first slice included)", async () => {
+    const points = Array.from({ length: 2500 }, (_, i) =>
+      point({ tags: kv(`destination_id:d${i % 1200}`, 'destination:Café "q"'), timestamp: 1000 + (i % 3) * 300 }),
+    );
+    const [batch] = packBatches(points);
+    if (!batch) throw new Error("no batch");
+    expect(batch.series.length).toBeGreaterThan(1000);
+    const json = gunzipSync(await encodeBatch(batch)).toString("utf8");
+    expect(json).toBe(wire(batch));
+    expect(Buffer.byteLength(json)).toBe(batch.bytes);
   });
 });
