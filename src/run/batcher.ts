@@ -48,9 +48,10 @@ export class Batcher {
     while (this.handingOff) await this.handingOff;
     // Submit what is held before it would grow past a batch (a single large result goes alone).
     if (this.points > 0 && this.points + result.points.length > this.batchPoints) await this.handOff();
-    this.results.push(result);
     this.points += result.points.length;
     for (const p of result.points) this.size.add(p);
+    // A measure that holds the points is the submission: the result keeps only what settling reads.
+    this.results.push(this.size.holdsPoints ? { ...result, points: [] } : result);
     if (this.full) await this.handOff();
   }
 

@@ -19,14 +19,16 @@ export interface SeriesPayload {
 /**
  * One series of a submission as it is grouped, before it is written: its points as parallel arrays of
  * numbers (8 bytes a number, where a `{timestamp, value}` object per point took ~100) and the owner of
- * each point.
+ * each point. Its tags stay the stream's own pairs (shared, not copied); their `k:v` strings are made
+ * when the series is written.
  */
 export interface SeriesEntry {
   metric: string;
   type: 1 | 3;
   interval?: number | undefined;
-  /** Datadog's `k:v` strings. */
-  tags: readonly string[];
+  tags: readonly Tag[];
+  /** JSON bytes of the tags' `k:v` strings, commas included, brackets not. */
+  tagBytes: number;
   timestamps: number[];
   values: number[];
   owners: string[];
@@ -65,56 +67,47 @@ export const DATADOG_SUBMISSION: SubmissionLimits = { bytes: 4_900_000, points: 
 
 const ENVELOPE_BYTES = Buffer.byteLength('{"series":[]}');
 
-/** Datadog's `k:v` strings of a tag set, and their sorted join (the tag part of a series' identity). */
-interface DatadogTags {
-  strings: string[];
-  key: string;
+/** One distinct tag set of a submission: the JSON size of its `k:v` strings and its series. */
+interface TagSet {
+  tagBytes: number;
+  /** By metric; a second (kind, interval) of one metric, which no kind emits, by a longer key. */
+  series: Map<string, SeriesEntry>;
 }
 
-/** Tags as Datadog takes them: `key:value` strings, and their sorted join. */
-export function datadogTags(tags: readonly Tag[]): DatadogTags {
-  const strings = tags.map(tagString);
-  return { strings, key: [...strings].sort().join(",") };
+/** A tag set's identity whatever the order of its pairs: its sorted `k:v` strings. */
+function tagSetKey(tags: readonly Tag[]): string {
+  return tags.map(tagString).sort().join("\u0000");
 }
 
 /**
  * Points grouped into series as they arrive, with the JSON size of the submission they make counted
  * from lengths (never by serialising). The batcher fills a submission with it, and the sink writes the
  * same groups, so points are grouped once. Series are found through the tags array the points share
- * (a job's points share one) and then the metric, so a point costs no string key; the `k:v` strings of
- * a tags array are made once per submission and dropped with it (kept for the whole run they held
- * ~0.7 KB a connection). Two equal tag sets in different arrays meet in one series through their
- * sorted join. A second point of a series at the same timestamp replaces the first: the intake would
- * keep only one of them anyway (§5.1), and the last read is the newest.
+ * (a job's points share one) and then the metric, so a point costs no string key; a tag set's identity
+ * is made once per array and submission, and dropped with the submission (a run-wide cache of `k:v`
+ * strings held ~0.7 KB a connection to the end). Equal tag sets in different arrays meet in one series.
+ * A second point of a series at the same timestamp replaces the first: the intake would keep only one
+ * of them anyway (§5.1), and the last read is the newest.
  */
 export class SeriesGroups implements SubmissionSize {
+  readonly holdsPoints = true;
   bytes = ENVELOPE_BYTES;
   /** Distinct points held (a replaced point counts once). */
   points = 0;
-  /** Points added, replaced ones included: the sink checks it against the points it is given. */
-  added = 0;
   readonly series: SeriesEntry[] = [];
-  private readonly tagSets = new Map<readonly Tag[], Map<string, SeriesEntry[]>>();
-  private readonly byTagKey = new Map<string, Map<string, SeriesEntry[]>>();
-  private readonly tagStrings = new Map<Map<string, SeriesEntry[]>, string[]>();
+  private readonly byArray = new Map<readonly Tag[], TagSet>();
+  private readonly byKey = new Map<string, TagSet>();
 
   add(p: OwnedPoint | MetricPoint): void {
-    this.added += 1;
     const owner = (p as Partial<OwnedPoint>).owner ?? "";
-    const byMetric = this.metricsOf(p.tags);
-    let variants = byMetric.get(p.metric);
-    if (!variants) {
-      variants = [];
-      byMetric.set(p.metric, variants);
-    }
+    const set = this.tagSetOf(p.tags);
     const type = p.kind === "count" ? 1 : 3;
-    let entry = variants.find((e) => e.type === type && e.interval === p.intervalS);
-    if (!entry) {
-      const tags = this.tagStrings.get(byMetric) ?? [];
-      entry = { metric: p.metric, type, interval: p.intervalS, tags, timestamps: [], values: [], owners: [] };
-      variants.push(entry);
-      this.series.push(entry);
-      this.bytes += seriesJsonBytes(entry.metric, entry.interval, tags) + (this.series.length > 1 ? 1 : 0);
+    let entry = set.series.get(p.metric);
+    if (entry && (entry.type !== type || entry.interval !== p.intervalS)) {
+      const variant = `${p.metric}\u0000${type}\u0000${p.intervalS ?? ""}`;
+      entry = set.series.get(variant) ?? this.open(set, variant, p, type);
+    } else if (!entry) {
+      entry = this.open(set, p.metric, p, type);
     }
     const at = entry.timestamps.indexOf(p.timestamp);
     if (at >= 0) {
@@ -130,18 +123,34 @@ export class SeriesGroups implements SubmissionSize {
     this.points += 1;
   }
 
-  private metricsOf(tags: readonly Tag[]): Map<string, SeriesEntry[]> {
-    let byMetric = this.tagSets.get(tags);
-    if (byMetric) return byMetric;
-    const formatted = datadogTags(tags);
-    byMetric = this.byTagKey.get(formatted.key);
-    if (!byMetric) {
-      byMetric = new Map();
-      this.byTagKey.set(formatted.key, byMetric);
-      this.tagStrings.set(byMetric, formatted.strings);
+  private open(set: TagSet, key: string, p: MetricPoint, type: 1 | 3): SeriesEntry {
+    const entry: SeriesEntry = {
+      metric: p.metric,
+      type,
+      interval: p.intervalS,
+      tags: p.tags,
+      tagBytes: set.tagBytes,
+      timestamps: [],
+      values: [],
+      owners: [],
+    };
+    set.series.set(key, entry);
+    this.series.push(entry);
+    this.bytes += seriesJsonBytes(entry.metric, entry.interval, entry.tagBytes) + (this.series.length > 1 ? 1 : 0);
+    return entry;
+  }
+
+  private tagSetOf(tags: readonly Tag[]): TagSet {
+    let set = this.byArray.get(tags);
+    if (set) return set;
+    const key = tagSetKey(tags);
+    set = this.byKey.get(key);
+    if (!set) {
+      set = { tagBytes: tagListBytes(tags), series: new Map() };
+      this.byKey.set(key, set);
     }
-    this.tagSets.set(tags, byMetric);
-    return byMetric;
+    this.byArray.set(tags, set);
+    return set;
   }
 }
 
@@ -152,7 +161,7 @@ export function payloadOf(entry: SeriesEntry): SeriesPayload {
     type: entry.type,
     ...(entry.interval !== undefined ? { interval: entry.interval } : {}),
     points: pointOrder(entry).map((i) => ({ timestamp: entry.timestamps[i] ?? 0, value: entry.values[i] ?? 0 })),
-    tags: [...entry.tags],
+    tags: entry.tags.map(tagString),
   };
 }
 
@@ -177,24 +186,26 @@ function jsonStringBytes(text: string): number {
   return NOT_PLAIN.test(text) ? Buffer.byteLength(JSON.stringify(text)) : text.length + 2;
 }
 
-/**
- * Bytes of `{"timestamp":…,"value":…}` of one point; numbers are written as `String()` writes them.
- * Exported for the batcher, which sizes its batches with the same count.
- */
-export function pointJsonBytes(timestamp: number, value: number): number {
+/** Bytes of `{"timestamp":…,"value":…}` of one point; numbers are written as `String()` writes them. */
+function pointJsonBytes(timestamp: number, value: number): number {
   return 23 + String(timestamp).length + String(value).length;
 }
 
+/** Bytes of the `k:v` strings of `tags` in a JSON list, commas included, brackets not. */
+function tagListBytes(tags: readonly Tag[]): number {
+  let bytes = Math.max(0, tags.length - 1);
+  for (const t of tags) bytes += jsonStringBytes(tagString(t));
+  return bytes;
+}
+
 /** Bytes of a series entry without its points: `{"metric":…,"type":1,"interval":300,"points":[],"tags":[…]}`. */
-export function seriesJsonBytes(metric: string, interval: number | undefined, tags: readonly string[]): number {
-  let bytes = 42 + jsonStringBytes(metric) + (interval === undefined ? 0 : 12 + String(interval).length);
-  for (const t of tags) bytes += jsonStringBytes(t);
-  return bytes + Math.max(0, tags.length - 1);
+function seriesJsonBytes(metric: string, interval: number | undefined, tagBytes: number): number {
+  return 42 + jsonStringBytes(metric) + (interval === undefined ? 0 : 12 + String(interval).length) + tagBytes;
 }
 
 /** The exact size of a series entry as `writeSeries` writes it, counted from lengths. */
 function byteSize(series: SeriesEntry): number {
-  let bytes = seriesJsonBytes(series.metric, series.interval, series.tags);
+  let bytes = seriesJsonBytes(series.metric, series.interval, series.tagBytes);
   for (let i = 0; i < series.timestamps.length; i++) {
     bytes += pointJsonBytes(series.timestamps[i] ?? 0, series.values[i] ?? 0);
   }
@@ -271,5 +282,5 @@ export function writeSeries(entry: SeriesEntry): string {
     points += `${points === "" ? "" : ","}{"timestamp":${JSON.stringify(entry.timestamps[i])},"value":${JSON.stringify(entry.values[i])}}`;
   }
   const interval = entry.interval !== undefined ? `,"interval":${JSON.stringify(entry.interval)}` : "";
-  return `{"metric":${JSON.stringify(entry.metric)},"type":${entry.type}${interval},"points":[${points}],"tags":${JSON.stringify(entry.tags)}}`;
+  return `{"metric":${JSON.stringify(entry.metric)},"type":${entry.type}${interval},"points":[${points}],"tags":${JSON.stringify(entry.tags.map(tagString))}}`;
 }

@@ -282,17 +282,17 @@ export class DatadogSink implements Sink {
 
   /**
    * Packs points into as few requests as the limits allow and submits them (Sink). The batcher's
-   * measure already grouped them into series (SeriesGroups): it is used when it holds exactly these points.
+   * measure already grouped them into series (SeriesGroups, which holds the points): it is the submission.
    */
   async submit(points: readonly OwnedPoint[], measured?: SubmissionSize): Promise<SinkOutcome> {
-    if (points.length === 0) return { failed: new Map(), requests: 0 };
-    let groups = measured instanceof SeriesGroups && measured.added === points.length ? measured : undefined;
+    let groups = measured instanceof SeriesGroups ? measured : undefined;
     if (!groups) {
       groups = new SeriesGroups();
       for (const p of points) groups.add(p);
     }
+    if (groups.points === 0) return { failed: new Map(), requests: 0 };
     const outcome = await this.submitBatches(packSeries(groups.series));
-    this.options.logger.debug({ points: points.length, requests: outcome.requests }, "submitted");
+    this.options.logger.debug({ points: groups.points, requests: outcome.requests }, "submitted");
     return { failed: outcome.failed, requests: outcome.requests };
   }
 

@@ -1,6 +1,7 @@
 // `--dry-run`: what the chosen backend would be sent, one JSON object per line on stdout, planned and
 // batched against that backend's limits and window. Accepts everything; nothing leaves the machine.
 import type { Backend, SinkAge } from "../backend.js";
+import { measureOnly } from "../decorate.js";
 import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
 
 export class NdjsonSink<Settings> implements Sink {
@@ -22,8 +23,9 @@ export class NdjsonSink<Settings> implements Sink {
     return this.backend.oldestAcceptedMs(now, this.age);
   }
 
+  /** Sized as the backend sizes them; the lines are written from the point list. */
   measure(): SubmissionSize {
-    return this.backend.measure();
+    return measureOnly(this.backend.measure());
   }
 
   /** Nothing to reach. */
