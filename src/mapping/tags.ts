@@ -35,15 +35,42 @@ export function tagValue(tags: readonly Tag[], key: string): string | undefined 
   return tags.find((t) => t[0] === key)?.[1];
 }
 
+/** Makes a tag pair; a shared maker gives the same (never changed) array for the same key and value. */
+export type PairMaker = (key: string, value: string) => Tag;
+
+const freshPair: PairMaker = (key, value) => [key, value];
+
+/**
+ * A maker that shares pairs: the streams of a workspace then share their workspace, source and
+ * destination type pairs instead of holding six pair arrays per connection for the whole run.
+ */
+export function sharedPairs(): PairMaker {
+  const pairs = new Map<string, Tag>();
+  return (key, value) => {
+    const id = `${key}\u0000${value}`;
+    let pair = pairs.get(id);
+    if (!pair) {
+      pair = [key, value];
+      pairs.set(id, pair);
+    }
+    return pair;
+  };
+}
+
 export function workspaceTags(workspaceSlug: string, extra: readonly Tag[]): Tag[] {
   return [["workspace", workspaceSlug], ...extra];
 }
 
-export function sourceTags(workspaceSlug: string, source: SourceRef, extra: readonly Tag[]): Tag[] {
+export function sourceTags(
+  workspaceSlug: string,
+  source: SourceRef,
+  extra: readonly Tag[],
+  pair: PairMaker = freshPair,
+): Tag[] {
   return [
-    ["workspace", workspaceSlug],
-    ["source_slug", firstNonEmpty(source.slug, source.id)],
-    ["source_id", source.id],
+    pair("workspace", workspaceSlug),
+    pair("source_slug", firstNonEmpty(source.slug, source.id)),
+    pair("source_id", source.id),
     ...extra,
   ];
 }
@@ -58,15 +85,14 @@ export function connectionTags(
   source: SourceRef,
   destination: DestinationRef,
   extra: readonly Tag[],
+  pair: PairMaker = freshPair,
 ): Tag[] {
   return [
-    ["workspace", workspaceSlug],
-    ["source_slug", firstNonEmpty(source.slug, source.id)],
-    ["source_id", source.id],
+    ...sourceTags(workspaceSlug, source, [], pair),
     // A destination whose name is empty is tagged with its catalog name (design §5).
     ["destination", destinationName(destination)],
     ["destination_id", destination.id],
-    ["destination_type", firstNonEmpty(destination.catalogSlug, destination.catalogName)],
+    pair("destination_type", firstNonEmpty(destination.catalogSlug, destination.catalogName)),
     ...extra,
   ];
 }

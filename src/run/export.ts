@@ -32,6 +32,18 @@ const USAGE_STAGE = "usage";
 /** Export plans each stream from its watermarks in the state file, and usage once per UTC day. */
 function exportPlanner(config: ExportConfig, now: number, deps: RunDeps): StreamPlanner {
   const { schedule } = config;
+  // Streams mostly stand at the same watermarks: they share one stored record (never changed once
+  // made) instead of holding three ISO strings each in the state for the whole run.
+  const records = new Map<string, Record<string, string>>();
+  const recordOf = (marks: Watermarks) => {
+    const key = Object.entries(marks).join(";");
+    let record = records.get(key);
+    if (!record) {
+      record = fromWatermarks(marks);
+      records.set(key, record);
+    }
+    return record;
+  };
   return {
     prunes: true,
     plan(ws, ref, scope, reach) {
@@ -54,7 +66,7 @@ function exportPlanner(config: ExportConfig, now: number, deps: RunDeps): Stream
         : reconcileWatermarks({ [FIRST_STAGE]: freshStart(schedule, now, reach) }, schedule, now);
       return {
         plan: planStream(marks, schedule, now, reach),
-        save: (m) => scope.save(ws, ref, fromWatermarks(m)),
+        save: (m) => scope.save(ws, ref, recordOf(m)),
       };
     },
   };

@@ -13,7 +13,7 @@ import type { Job, ReadContext } from "../streams/types.js";
 import { Batcher } from "./batcher.js";
 import { OnceGate } from "./gate.js";
 import type { PlannedStream, WorkspacePlan } from "./plan.js";
-import { BucketProgress } from "./progress.js";
+import { BucketProgress, ProgressArena } from "./progress.js";
 
 export interface JobResult {
   job: Job;
@@ -98,13 +98,14 @@ export async function runPipeline(
 ): Promise<PipelineTotals> {
   const totals: PipelineTotals = { byWorkspace: new Map(), points: 0, sinkRequests: 0, rejected: 0, failures: [] };
   const streams = new Map<string, StreamRun>();
+  const arena = new ProgressArena();
   for (const wp of plans) {
     const own: WorkspaceTotals = { exported: {}, reread: 0, failed: 0, pending: 0 };
     totals.byWorkspace.set(wp.ws.id, own);
     for (const planned of wp.streams) {
       streams.set(planned.ref.key, {
         planned,
-        progress: new BucketProgress(planned.plan, planned.kinds.length),
+        progress: new BucketProgress(planned.plan, planned.kinds.length, arena),
         totals: own,
       });
     }

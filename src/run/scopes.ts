@@ -1,7 +1,7 @@
 // The streams of each scope (streams/types.ts) in one workspace, and where each keeps its progress in
 // the state file. A Record over every scope: a new scope that is not handled here is a type error.
 import type { Shard } from "../domain.js";
-import { connectionTags, destinationName, sourceTags, workspaceTags } from "../mapping/tags.js";
+import { connectionTags, destinationName, sharedPairs, sourceTags, workspaceTags } from "../mapping/tags.js";
 import { inShard } from "../plan/shard.js";
 import { dictionary } from "../state/store.js";
 import type { Scope, StreamRef } from "../streams/types.js";
@@ -34,8 +34,9 @@ function pruneRecord(record: Record<string, unknown> | undefined, keep: Readonly
 
 export const SCOPES: Record<Scope, ScopeSpec> = {
   connection: {
-    streams: (ws, shard) =>
-      ws.discovery.active.flatMap((c) => {
+    streams: (ws, shard) => {
+      const pair = sharedPairs();
+      return ws.discovery.active.flatMap((c) => {
         const key = `${ws.id}/${c.key}`;
         if (!inShard(key, shard)) return [];
         return [
@@ -46,10 +47,11 @@ export const SCOPES: Record<Scope, ScopeSpec> = {
             connection: c,
             source: c.source,
             label: `${c.source.slug} → ${destinationName(c.destination)}`,
-            tags: connectionTags(ws.slug, c.source, c.destination, ws.tags),
+            tags: connectionTags(ws.slug, c.source, c.destination, ws.tags, pair),
           },
         ];
-      }),
+      });
+    },
     load: (ws, ref) => ws.state.delivery[ref.connection?.key ?? ""]?.stages,
     save: (ws, ref, stages) => {
       ws.state.delivery[ref.connection?.key ?? ""] = { stages };
@@ -61,15 +63,16 @@ export const SCOPES: Record<Scope, ScopeSpec> = {
   },
   source: {
     // Every exported source, with or without destinations (design §5, The pipeline).
-    streams: (ws, shard) =>
-      ws.discovery.sources.flatMap((s) => {
+    streams: (ws, shard) => {
+      const pair = sharedPairs();
+      return ws.discovery.sources.flatMap((s) => {
         const key = `${ws.id}/source/${s.id}`;
         if (!inShard(key, shard)) return [];
         const source = { id: s.id, slug: s.slug };
-        return [
-          { key, scope: "source" as const, ws, source, label: s.slug, tags: sourceTags(ws.slug, source, ws.tags) },
-        ];
-      }),
+        const tags = sourceTags(ws.slug, source, ws.tags, pair);
+        return [{ key, scope: "source" as const, ws, source, label: s.slug, tags }];
+      });
+    },
     load: (ws, ref) => ws.state.sources?.[ref.source?.id ?? ""]?.stages,
     save: (ws, ref, stages) => {
       ws.state.sources ??= dictionary();
