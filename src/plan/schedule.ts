@@ -26,12 +26,21 @@ export interface Stage {
   ageMs: number;
 }
 
-export function stagesOf(schedule: Schedule): Stage[] {
-  if (schedule.once) return [{ key: FIRST_STAGE, ageMs: sendingAgeMs(schedule) }];
-  return [
-    { key: FIRST_STAGE, ageMs: schedule.delayMs },
-    ...schedule.rereadMs.map((ageMs) => ({ key: `reread-${formatDuration(ageMs)}`, ageMs })),
-  ];
+/** Per schedule object: every stream of a run asks (a run has one schedule, 10 000 streams). */
+const stagesBySchedule = new WeakMap<Schedule, readonly Stage[]>();
+
+export function stagesOf(schedule: Schedule): readonly Stage[] {
+  let stages = stagesBySchedule.get(schedule);
+  if (!stages) {
+    stages = schedule.once
+      ? [{ key: FIRST_STAGE, ageMs: sendingAgeMs(schedule) }]
+      : [
+          { key: FIRST_STAGE, ageMs: schedule.delayMs },
+          ...schedule.rereadMs.map((ageMs) => ({ key: `reread-${formatDuration(ageMs)}`, ageMs })),
+        ];
+    stagesBySchedule.set(schedule, stages);
+  }
+  return stages;
 }
 
 /** The age (after a bucket's end) of its last read: when a `once` sink reads and sends it. */
@@ -202,10 +211,17 @@ export function* iterateTasks(
   }
 }
 
+/** Per plan object: streams share plans (PlanInterner), and a run counts every stream's tasks. */
+const taskCounts = new WeakMap<object, number>();
+
 /** How many buckets the plan reads, without building them. */
 export function taskCount(plan: Pick<StreamPlan, "stages" | "bucketMs" | "firstStage">): number {
-  let n = 0;
-  for (const _ of iterateTasks(plan)) n += 1;
+  let n = taskCounts.get(plan);
+  if (n === undefined) {
+    n = 0;
+    for (const _ of iterateTasks(plan)) n += 1;
+    taskCounts.set(plan, n);
+  }
   return n;
 }
 
