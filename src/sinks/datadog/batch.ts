@@ -17,9 +17,22 @@ export interface SeriesPayload {
 }
 
 /**
- * One series of a submission as it is grouped, before it is written: its points as parallel arrays of
- * numbers (8 bytes a number, where a `{timestamp, value}` object per point took ~100) and the owner of
- * each point. Its tags stay the stream's own pairs (shared, not copied); their `k:v` strings are made
+ * The points of a submission, one slot per point in flat arrays shared by all its series (numbers
+ * 8 bytes each), each series' points chained through `next`: three small arrays per series were
+ * ~0.3 KB a series, most of it the spare room a growing array keeps.
+ */
+export class PointSlots {
+  readonly timestamps: number[] = [];
+  readonly values: number[] = [];
+  /** The owner (a bucket of a stream) of each point. */
+  readonly owners: string[] = [];
+  /** The next slot of the same series, or -1. */
+  readonly next: number[] = [];
+}
+
+/**
+ * One series of a submission as it is grouped, before it is written: a chain of `count` slots from
+ * `first`. Its tags stay the stream's own pairs (shared, not copied); their `k:v` strings are made
  * when the series is written.
  */
 export interface SeriesEntry {
@@ -29,9 +42,23 @@ export interface SeriesEntry {
   tags: readonly Tag[];
   /** JSON bytes of the tags' `k:v` strings, commas included, brackets not. */
   tagBytes: number;
-  timestamps: number[];
-  values: number[];
-  owners: string[];
+  slots: PointSlots;
+  first: number;
+  count: number;
+  /** The chain's last slot (where the next point is linked). */
+  last: number;
+}
+
+/** The slots of a series, in arrival order. */
+export function slotsOf(entry: SeriesEntry): number[] {
+  const out: number[] = [];
+  for (let i = entry.first, k = 0; k < entry.count; k++, i = entry.slots.next[i] ?? -1) out.push(i);
+  return out;
+}
+
+/** A series' timestamps, in arrival order. */
+export function timestampsOf(entry: SeriesEntry): number[] {
+  return slotsOf(entry).map((i) => entry.slots.timestamps[i] ?? 0);
 }
 
 export interface Batch {
@@ -43,7 +70,7 @@ export interface Batch {
 
 export function ownersOf(batch: Batch): Set<string> {
   const owners = new Set<string>();
-  for (const s of batch.series) for (const o of s.owners) owners.add(o);
+  for (const s of batch.series) for (const i of slotsOf(s)) owners.add(s.slots.owners[i] ?? "");
   return owners;
 }
 
@@ -74,6 +101,9 @@ interface TagSet {
   series: Map<string, SeriesEntry>;
 }
 
+/** Points a series has before its timestamps are indexed rather than walked. */
+const LONG_SERIES = 32;
+
 /** A tag set's identity whatever the order of its pairs: its sorted `k:v` strings. */
 function tagSetKey(tags: readonly Tag[]): string {
   return tags.map(tagString).sort().join("\u0000");
@@ -95,6 +125,8 @@ export class SeriesGroups implements SubmissionSize {
   /** Distinct points held (a replaced point counts once). */
   points = 0;
   readonly series: SeriesEntry[] = [];
+  private readonly slots = new PointSlots();
+  private readonly longSeries = new Map<SeriesEntry, Map<number, number>>();
   private readonly byArray = new Map<readonly Tag[], TagSet>();
   private readonly byKey = new Map<string, TagSet>();
 
@@ -109,18 +141,44 @@ export class SeriesGroups implements SubmissionSize {
     } else if (!entry) {
       entry = this.open(set, p.metric, p, type);
     }
-    const at = entry.timestamps.indexOf(p.timestamp);
-    if (at >= 0) {
-      this.bytes += pointJsonBytes(p.timestamp, p.value) - pointJsonBytes(p.timestamp, entry.values[at] ?? 0);
-      entry.values[at] = p.value;
-      entry.owners[at] = owner;
+    const { slots } = entry;
+    const same = this.slotAt(entry, p.timestamp);
+    if (same !== undefined) {
+      this.bytes += pointJsonBytes(p.timestamp, p.value) - pointJsonBytes(p.timestamp, slots.values[same] ?? 0);
+      slots.values[same] = p.value;
+      slots.owners[same] = owner;
       return;
     }
-    this.bytes += pointJsonBytes(p.timestamp, p.value) + (entry.timestamps.length > 0 ? 1 : 0);
-    entry.timestamps.push(p.timestamp);
-    entry.values.push(p.value);
-    entry.owners.push(owner);
+    this.bytes += pointJsonBytes(p.timestamp, p.value) + (entry.count > 0 ? 1 : 0);
+    const slot = slots.timestamps.length;
+    slots.timestamps.push(p.timestamp);
+    slots.values.push(p.value);
+    slots.owners.push(owner);
+    slots.next.push(-1);
+    if (entry.count === 0) entry.first = slot;
+    else slots.next[entry.last] = slot;
+    entry.last = slot;
+    entry.count += 1;
+    this.longSeries.get(entry)?.set(p.timestamp, slot);
     this.points += 1;
+  }
+
+  /**
+   * The slot of the series' point at `timestamp`, if it has one: along the chain for the few points
+   * a series has in a batch, through an index once it is long (a backfill of one connection).
+   */
+  private slotAt(entry: SeriesEntry, timestamp: number): number | undefined {
+    const { slots } = entry;
+    let index = this.longSeries.get(entry);
+    if (!index && entry.count >= LONG_SERIES) {
+      index = new Map(slotsOf(entry).map((i) => [slots.timestamps[i] ?? 0, i]));
+      this.longSeries.set(entry, index);
+    }
+    if (index) return index.get(timestamp);
+    for (let i = entry.first, k = 0; k < entry.count; k++, i = slots.next[i] ?? -1) {
+      if (slots.timestamps[i] === timestamp) return i;
+    }
+    return undefined;
   }
 
   private open(set: TagSet, key: string, p: MetricPoint, type: 1 | 3): SeriesEntry {
@@ -130,9 +188,10 @@ export class SeriesGroups implements SubmissionSize {
       interval: p.intervalS,
       tags: p.tags,
       tagBytes: set.tagBytes,
-      timestamps: [],
-      values: [],
-      owners: [],
+      slots: this.slots,
+      first: -1,
+      count: 0,
+      last: -1,
     };
     set.series.set(key, entry);
     this.series.push(entry);
@@ -160,22 +219,28 @@ export function payloadOf(entry: SeriesEntry): SeriesPayload {
     metric: entry.metric,
     type: entry.type,
     ...(entry.interval !== undefined ? { interval: entry.interval } : {}),
-    points: pointOrder(entry).map((i) => ({ timestamp: entry.timestamps[i] ?? 0, value: entry.values[i] ?? 0 })),
+    points: pointOrder(entry).map((i) => ({
+      timestamp: entry.slots.timestamps[i] ?? 0,
+      value: entry.slots.values[i] ?? 0,
+    })),
     tags: entry.tags.map(tagString),
   };
 }
 
-/** The indexes of a series' points in time order (points mostly arrive in order already). */
+/** The slots of a series' points in time order (points mostly arrive in order already). */
 function pointOrder(entry: SeriesEntry): number[] {
-  const order = entry.timestamps.map((_, i) => i);
-  return order.sort((a, b) => (entry.timestamps[a] ?? 0) - (entry.timestamps[b] ?? 0));
+  const { timestamps } = entry.slots;
+  return slotsOf(entry).sort((a, b) => (timestamps[a] ?? 0) - (timestamps[b] ?? 0));
 }
 
 /** Groups points into series; a later point of a series at the same timestamp replaces an earlier one. */
 export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
   const groups = new SeriesGroups();
   for (const p of points) groups.add(p);
-  return groups.series.map((entry) => ({ payload: payloadOf(entry), owners: [...new Set(entry.owners)] }));
+  return groups.series.map((entry) => ({
+    payload: payloadOf(entry),
+    owners: [...new Set(slotsOf(entry).map((i) => entry.slots.owners[i] ?? ""))],
+  }));
 }
 
 /** Characters JSON escapes, or that take more than one byte in UTF-8: measured by serialising. */
@@ -206,23 +271,19 @@ function seriesJsonBytes(metric: string, interval: number | undefined, tagBytes:
 /** The exact size of a series entry as `writeSeries` writes it, counted from lengths. */
 function byteSize(series: SeriesEntry): number {
   let bytes = seriesJsonBytes(series.metric, series.interval, series.tagBytes);
-  for (let i = 0; i < series.timestamps.length; i++) {
-    bytes += pointJsonBytes(series.timestamps[i] ?? 0, series.values[i] ?? 0);
-  }
-  return bytes + Math.max(0, series.timestamps.length - 1);
+  for (const i of slotsOf(series))
+    bytes += pointJsonBytes(series.slots.timestamps[i] ?? 0, series.slots.values[i] ?? 0);
+  return bytes + Math.max(0, series.count - 1);
 }
 
 /** Splits one series whose points alone exceed the point cap (distinct timestamps, so no collisions). */
 function splitLarge(entry: SeriesEntry, maxPoints: number): SeriesEntry[] {
-  if (entry.timestamps.length <= maxPoints) return [entry];
+  if (entry.count <= maxPoints) return [entry];
+  const slots = slotsOf(entry);
   const parts: SeriesEntry[] = [];
-  for (let i = 0; i < entry.timestamps.length; i += maxPoints) {
-    parts.push({
-      ...entry,
-      timestamps: entry.timestamps.slice(i, i + maxPoints),
-      values: entry.values.slice(i, i + maxPoints),
-      owners: entry.owners.slice(i, i + maxPoints),
-    });
+  for (let i = 0; i < slots.length; i += maxPoints) {
+    const count = Math.min(maxPoints, slots.length - i);
+    parts.push({ ...entry, first: slots[i] ?? -1, count, last: slots[i + count - 1] ?? -1 });
   }
   return parts;
 }
@@ -233,7 +294,7 @@ export function packSeries(series: readonly SeriesEntry[], limits: BatchLimits =
   let current: Batch | undefined;
   for (const entry of series) {
     for (const part of splitLarge(entry, limits.maxPoints)) {
-      const points = part.timestamps.length;
+      const points = part.count;
       // Every series after the first adds a comma.
       const size = byteSize(part) + (current && current.series.length > 0 ? 1 : 0);
       if (
@@ -269,7 +330,7 @@ export function splitBatch(batch: Batch): Batch[] {
     const series = batch.series.slice(from, to);
     return {
       series,
-      points: series.reduce((n, s) => n + s.timestamps.length, 0),
+      points: series.reduce((n, s) => n + s.count, 0),
       bytes: ENVELOPE_BYTES + series.reduce((n, s) => n + byteSize(s), 0) + Math.max(0, series.length - 1),
     };
   });
@@ -279,7 +340,7 @@ export function splitBatch(batch: Batch): Batch[] {
 export function writeSeries(entry: SeriesEntry): string {
   let points = "";
   for (const i of pointOrder(entry)) {
-    points += `${points === "" ? "" : ","}{"timestamp":${JSON.stringify(entry.timestamps[i])},"value":${JSON.stringify(entry.values[i])}}`;
+    points += `${points === "" ? "" : ","}{"timestamp":${JSON.stringify(entry.slots.timestamps[i])},"value":${JSON.stringify(entry.slots.values[i])}}`;
   }
   const interval = entry.interval !== undefined ? `,"interval":${JSON.stringify(entry.interval)}` : "";
   return `{"metric":${JSON.stringify(entry.metric)},"type":${entry.type}${interval},"points":[${points}],"tags":${JSON.stringify(entry.tags.map(tagString))}}`;

@@ -9,6 +9,7 @@ import {
   payloadOf,
   SeriesGroups,
   splitBatch,
+  timestampsOf,
   toSeries,
 } from "../../../src/sinks/datadog/batch.js";
 import { encodeBatch } from "../../../src/sinks/datadog/encode.js";
@@ -75,7 +76,7 @@ describe("packing", () => {
     const points = Array.from({ length: 12_000 }, (_, i) => point({ timestamp: i }));
     const batches = packBatches(points, { ...DATADOG_LIMITS, maxPoints: 10_000 });
     expect(batches).toHaveLength(2);
-    const all = batches.flatMap((b) => b.series.flatMap((s) => s.timestamps));
+    const all = batches.flatMap((b) => b.series.flatMap(timestampsOf));
     expect(new Set(all).size).toBe(12_000);
   });
 
@@ -121,6 +122,21 @@ describe("sizes counted from lengths", () => {
       if (!packed) throw new Error("no batch");
       expect(measured.bytes).toBe(Buffer.byteLength(wire(packed)));
     }
+  });
+
+  it("replace a point of a long series (its timestamps indexed) in place", () => {
+    const points = Array.from({ length: 40 }, (_, k) => point({ timestamp: 1_795_000_000 + k * 300, value: k }));
+    const again = point({ timestamp: 1_795_000_000 + 3 * 300, value: 1234.5, owner: "again" });
+    const measured = new SeriesGroups();
+    for (const p of [...points, again]) measured.add(p);
+    const [batch] = packBatches([...points, again]);
+    if (!batch) throw new Error("no batch");
+    expect(measured.points).toBe(40);
+    expect(measured.bytes).toBe(Buffer.byteLength(wire(batch)));
+    const payload = payloadOf(batch.series[0] as (typeof batch.series)[number]);
+    expect(payload.points).toHaveLength(40);
+    expect(payload.points[3]).toEqual({ timestamp: 1_795_000_900, value: 1234.5 });
+    expect(ownersOf(batch).has("again")).toBe(true);
   });
 
   it("count a replaced point once, at its new value", () => {
