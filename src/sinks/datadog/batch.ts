@@ -127,10 +127,12 @@ export class SeriesGroups implements SubmissionSize {
   readonly series: SeriesEntry[] = [];
   private readonly slots = new PointSlots();
   private readonly longSeries = new Map<SeriesEntry, Map<number, number>>();
+  private sealed = false;
   private readonly byArray = new Map<readonly Tag[], TagSet>();
   private readonly byKey = new Map<string, TagSet>();
 
   add(p: OwnedPoint | MetricPoint): void {
+    if (this.sealed) throw new Error("SeriesGroups: add after seal (a batch being sent takes no more points)");
     const owner = (p as Partial<OwnedPoint>).owner ?? "";
     const set = this.tagSetOf(p.tags);
     const type = p.kind === "count" ? 1 : 3;
@@ -167,6 +169,17 @@ export class SeriesGroups implements SubmissionSize {
    * The slot of the series' point at `timestamp`, if it has one: along the chain for the few points
    * a series has in a batch, through an index once it is long (a backfill of one connection).
    */
+  /**
+   * Drops what only adding needs (how a tags array or a tag set finds its series): the batch being
+   * sent keeps its series and points only, while the next one fills.
+   */
+  seal(): void {
+    this.byArray.clear();
+    this.byKey.clear();
+    this.longSeries.clear();
+    this.sealed = true;
+  }
+
   private slotAt(entry: SeriesEntry, timestamp: number): number | undefined {
     const { slots } = entry;
     let index = this.longSeries.get(entry);

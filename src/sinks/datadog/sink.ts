@@ -290,6 +290,7 @@ export class DatadogSink implements Sink {
       groups = new SeriesGroups();
       for (const p of points) groups.add(p);
     }
+    groups.seal();
     if (groups.points === 0) return { failed: new Map(), requests: 0 };
     const outcome = await this.submitBatches(packSeries(groups.series));
     this.options.logger.debug({ points: groups.points, requests: outcome.requests }, "submitted");

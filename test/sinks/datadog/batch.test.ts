@@ -139,6 +139,14 @@ describe("sizes counted from lengths", () => {
     expect(ownersOf(batch).has("again")).toBe(true);
   });
 
+  it("once sealed (being sent) keep their series and take no more points", () => {
+    const measured = new SeriesGroups();
+    measured.add(point());
+    measured.seal();
+    expect(measured.series).toHaveLength(1);
+    expect(() => measured.add(point({ timestamp: 1 }))).toThrow(/after seal/);
+  });
+
   it("count a replaced point once, at its new value", () => {
     const measured = new SeriesGroups();
     for (const value of [1, 123456]) measured.add(point({ value }));
