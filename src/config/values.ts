@@ -89,7 +89,8 @@ export function parseMetricPrefix(raw: Raw): string {
 }
 
 const TAG = /^[a-zA-Z][a-zA-Z0-9_\-./]*:[^\s,]+$/;
-const RESERVED_TAG_KEYS = new Set([
+/** The tag keys the exporter writes on entities and groupings (design §5): no --tag may take one. */
+export const RESERVED_TAG_KEYS: ReadonlySet<string> = new Set([
   "workspace",
   "source_slug",
   "source_id",

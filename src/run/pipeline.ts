@@ -2,7 +2,7 @@
 // fixed number of fetch workers (the concurrency budget), each result's points go into the batcher,
 // which submits a full batch to the sink while the workers go on fetching, and the checkpoint advances
 // as batches are accepted. Memory is bounded whatever the number of connections: one job per worker,
-// one batch being filled, one being sent, and one small progress array per stream; a worker whose
+// one batch being filled, one being sent, and a few progress bytes per stream; a worker whose
 // result does not fit waits (backpressure). Nothing is checkpointed before the sink accepted it, and a
 // crash at any instant loses nothing.
 import type { Logger } from "pino";

@@ -3,6 +3,7 @@
 // a newer), so each bucket is read and sent once, at its last read age, in time order per series.
 // Its sink is loaded by `open` only: `--help`, usage errors and dry runs never pay for it.
 import type { RemoteWriteSettings } from "../../config/types.js";
+import { RESERVED_TAG_KEYS } from "../../config/values.js";
 import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import type { Backend, SinkAge } from "../backend.js";
 import type { SubmissionLimits } from "../types.js";
@@ -21,15 +22,8 @@ export const REMOTE_WRITE_SUBMISSION: SubmissionLimits = { bytes: 2_000_000, poi
 
 /** The labels the exporter itself writes: a --tag key may not become one of them. */
 const BUILT_IN_LABELS: ReadonlySet<string> = new Set([
-  "workspace",
-  "source_slug",
-  "source_id",
-  "destination",
-  "destination_id",
-  "destination_type",
-  "event_name",
-  "event_type",
-  "mtu_type",
+  ...RESERVED_TAG_KEYS,
+  // Keys --tag may use elsewhere but that are labels here too: failures, health series.
   "reason",
   "command",
   "endpoint",
