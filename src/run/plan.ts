@@ -133,8 +133,12 @@ function reportOutOfReach(
  */
 export const ORDER_SLAB_MS = 30 * MINUTE;
 
+/** Per plan object: streams share plans (PlanInterner), and planning and progress both ask. */
+const spans = new WeakMap<StreamPlan, { from: number; to: number } | undefined>();
+
 /** The first bucket start a plan reads and the end of its last bucket, or undefined when it reads none. */
 export function spanOf(plan: StreamPlan): { from: number; to: number } | undefined {
+  if (spans.has(plan)) return spans.get(plan);
   let from: number | undefined;
   let to = 0;
   for (const s of plan.stages) {
@@ -142,7 +146,9 @@ export function spanOf(plan: StreamPlan): { from: number; to: number } | undefin
     from = Math.min(from ?? s.from, s.from);
     to = Math.max(to, s.to);
   }
-  return from === undefined ? undefined : { from, to };
+  const span = from === undefined ? undefined : { from, to };
+  spans.set(plan, span);
+  return span;
 }
 
 /**
@@ -156,19 +162,14 @@ export function* planJobs(
   slabMs = ORDER_SLAB_MS,
 ): Generator<Job> {
   const streams = workspaces.flatMap((w) => w.streams);
-  // Streams share plans (PlanInterner), so they share spans too.
-  const spanOfPlan = new Map<StreamPlan, ReturnType<typeof spanOf>>();
-  const spans = streams.map((s) => {
-    if (!spanOfPlan.has(s.plan)) spanOfPlan.set(s.plan, spanOf(s.plan));
-    return spanOfPlan.get(s.plan);
-  });
+  const streamSpans = streams.map((s) => spanOf(s.plan));
   let slab = Number.POSITIVE_INFINITY;
-  for (const span of spans) if (span) slab = Math.min(slab, Math.floor(span.from / slabMs) * slabMs);
+  for (const span of streamSpans) if (span) slab = Math.min(slab, Math.floor(span.from / slabMs) * slabMs);
   while (Number.isFinite(slab)) {
     const slabTo = slab + slabMs;
     let next = Number.POSITIVE_INFINITY;
     for (const [i, stream] of streams.entries()) {
-      const span = spans[i];
+      const span = streamSpans[i];
       if (!span || span.to <= slab) continue;
       if (span.from >= slabTo) {
         next = Math.min(next, Math.floor(span.from / slabMs) * slabMs);

@@ -246,11 +246,16 @@ function pointOrder(entry: SeriesEntry): number[] {
   return slotsOf(entry).sort((a, b) => (timestamps[a] ?? 0) - (timestamps[b] ?? 0));
 }
 
-/** Groups points into series; a later point of a series at the same timestamp replaces an earlier one. */
-export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
+/** Points grouped into series (SeriesGroups), when no measure grouped them as they came. */
+export function groupPoints(points: readonly OwnedPoint[]): SeriesGroups {
   const groups = new SeriesGroups();
   for (const p of points) groups.add(p);
-  return groups.series.map((entry) => ({
+  return groups;
+}
+
+/** Groups points into series; a later point of a series at the same timestamp replaces an earlier one. */
+export function toSeries(points: readonly OwnedPoint[]): Array<{ payload: SeriesPayload; owners: string[] }> {
+  return groupPoints(points).series.map((entry) => ({
     payload: payloadOf(entry),
     owners: [...new Set(slotsOf(entry).map((i) => entry.slots.owners[i] ?? ""))],
   }));
@@ -328,9 +333,7 @@ export function packSeries(series: readonly SeriesEntry[], limits: BatchLimits =
 }
 
 export function packBatches(points: readonly OwnedPoint[], limits: BatchLimits = DATADOG_LIMITS): Batch[] {
-  const groups = new SeriesGroups();
-  for (const p of points) groups.add(p);
-  return packSeries(groups.series, limits);
+  return packSeries(groupPoints(points).series, limits);
 }
 
 /** Halves a batch by series (used for the wire cap and for a 413 from the intake). */

@@ -10,7 +10,15 @@ import { type ClientAnswer, describeBody, guardedFetch, localAnswer } from "../.
 import { stopReason } from "../../deadline.js";
 import { CredentialError, oneLine, UpstreamError, UsageError } from "../../errors.js";
 import type { OwnedPoint, Sink, SinkCheck, SinkOutcome, SubmissionSize } from "../types.js";
-import { type Batch, DATADOG_SUBMISSION, ownersOf, packSeries, SeriesGroups, splitBatch } from "./batch.js";
+import {
+  type Batch,
+  DATADOG_SUBMISSION,
+  groupPoints,
+  ownersOf,
+  packSeries,
+  SeriesGroups,
+  splitBatch,
+} from "./batch.js";
 import { encodeBatch } from "./encode.js";
 import { datadogHost, datadogOldestAccepted } from "./window.js";
 
@@ -285,11 +293,7 @@ export class DatadogSink implements Sink {
    * measure already grouped them into series (SeriesGroups, which holds the points): it is the submission.
    */
   async submit(points: readonly OwnedPoint[], measured?: SubmissionSize): Promise<SinkOutcome> {
-    let groups = measured instanceof SeriesGroups ? measured : undefined;
-    if (!groups) {
-      groups = new SeriesGroups();
-      for (const p of points) groups.add(p);
-    }
+    const groups = measured instanceof SeriesGroups ? measured : groupPoints(points);
     groups.seal();
     if (groups.points === 0) return { failed: new Map(), requests: 0 };
     const outcome = await this.submitBatches(packSeries(groups.series));
