@@ -2,9 +2,10 @@
 // Benchmarks of the built CLI (`npm ci` or `npm run build` first). Every figure comes from the real
 // executable run as a child process against the project's emulators on loopback; the Segment
 // emulator holds each answer `LATENCY_MS` where a figure depends on waiting. See bench/README.md.
-// Usage: npm run bench [-- --quick] [-- --json]
+// Usage: npm run bench [-- --quick] [-- --json] [-- --only NAME]
 //   --quick   smaller workspaces and fewer repetitions (under a minute); rss_mb_10k is null
 //   --json    exactly one JSON object on stdout (progress goes to stderr either way)
+//   --only    one scenario (cold, rss, latency, rate_limit, baseline, sinks): its figures only
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -25,6 +26,9 @@ const SELF = fileURLToPath(import.meta.url);
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const JSON_OUT = argv.includes("--json");
+// --only NAME runs one scenario: cold, rss, latency, rate_limit, baseline or sinks.
+const ONLY = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
+const want = (name) => ONLY === undefined || ONLY === name;
 const LATENCY_MS = 40;
 const BUCKET_MS = 5 * 60_000;
 // The export defaults: --bucket 5m --delay 2m --reread 15m,40m, no historical ingestion.
@@ -77,6 +81,10 @@ const envOf = (em) => ({
   SEGMENT_TOKEN: em.segment.token,
   DD_API_URL: em.datadog.url,
   DD_API_KEY: em.datadog.apiKey,
+  // Read only with --sink newrelic / --sink prometheus.
+  NEW_RELIC_LICENSE_KEY: em.newrelic.licenseKey,
+  NEW_RELIC_METRIC_API_URL: em.newrelic.metricUrl,
+  PROMETHEUS_REMOTE_WRITE_URL: em.prometheus.writeUrl,
 });
 
 /** About `n` connections: 4 or 5 destinations per source; every 29th destination is disabled. */
@@ -189,13 +197,82 @@ function datadogUse(requests) {
   };
 }
 
+/**
+ * Each sink's request limits, from which the fewest requests for the bytes and points a run sent
+ * follow: `bytes` pairs a field of the emulator's request log with the most a request may carry of
+ * it; `points` names the log's point field and its cap, where there is one.
+ *  - Datadog: 512 kB compressed, 5 MiB decompressed (reference: the v2 series limits).
+ *  - New Relic: 10^6 bytes per POST, read as the compressed body (reference §1.3 leaves it open).
+ *  - Remote write: the receivers set no useful byte limit (Mimir's default is 100 MiB); the sink's
+ *    own 1000 samples and 2 MB of protobuf per request are the limits (src/sinks/prometheus/index.ts
+ *    says why), so its minimum is the sink's, not the receiver's.
+ */
+const SINK_LIMITS = {
+  datadog: {
+    status: 202,
+    bytes: [
+      ["wireBytes", 512_000],
+      ["decompressedBytes", 5 * 1024 * 1024],
+    ],
+    points: ["points", Infinity],
+  },
+  newrelic: {
+    status: 202,
+    bytes: [
+      ["wireBytes", 1_000_000],
+      ["decodedBytes", Infinity],
+    ],
+    points: ["points", Infinity],
+  },
+  prometheus: {
+    status: 204,
+    bytes: [
+      ["wireBytes", Infinity],
+      ["decodedBytes", 2_000_000],
+    ],
+    points: ["samples", 1000],
+  },
+};
+
+/**
+ * A sink's accepted requests against the fewest its limits allow for the same bytes and points. The
+ * run's own health series (`<p>.exporter.*`, `<p>_exporter_*` on remote write, under the default
+ * prefix) go in a request of their own after the run, so they are counted apart (`self_requests`), as
+ * is the key check before the run (an empty write to New Relic and remote write: `check_requests`).
+ */
+function sinkUse(sink, requests) {
+  const limits = SINK_LIMITS[sink];
+  const [pointField, pointCap] = limits.points;
+  const accepted = requests.filter((r) => r.status === limits.status);
+  const isCheck = (r) => sink !== "datadog" && (r[pointField] ?? 0) === 0;
+  const isSelf = (r) =>
+    (r.metrics ?? []).length > 0 &&
+    r.metrics.every((m) => m.includes(".exporter.") || m.startsWith("segment_exporter_exporter_"));
+  const data = accepted.filter((r) => !isCheck(r) && !isSelf(r));
+  const total = (field) => data.reduce((n, r) => n + (r[field] ?? 0), 0);
+  const points = total(pointField);
+  const byBytes = Math.max(1, ...limits.bytes.map(([field, cap]) => Math.ceil(total(field) / cap)));
+  const minimum = Math.max(byBytes, Number.isFinite(pointCap) ? Math.ceil(points / pointCap) : 1);
+  return {
+    requests: data.length,
+    self_requests: accepted.filter(isSelf).length,
+    check_requests: accepted.filter(isCheck).length,
+    minimum,
+    byte_minimum: byBytes,
+    ratio: data.length / minimum,
+    points,
+    ...Object.fromEntries(limits.bytes.map(([field]) => [field, total(field)])),
+  };
+}
+
 /** One export of a fresh workspace of about `n` connections: the child's figures and the emulators' logs. */
-async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = {} } = {}) {
+async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = {}, sink } = {}) {
   const fixture = fixtureOf(n);
   const em = await emulators(fixture, { latencyMs, segment });
   try {
     const buckets = bucketsAt(Date.now());
     const args = ["export", "--no-usage", "--state", state(), "--log-level", "warn", ...extra];
+    if (sink) args.push("--sink", sink);
     if (concurrency) args.push("--concurrency", String(concurrency));
     const r = await cli(args, envOf(em));
     if (r.code !== 0) log(`  exit ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
@@ -211,6 +288,7 @@ async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = 
       gaps: idleGaps(em.segment.requests, r.startedAt, r.endedAt),
       datadogAt: em.datadog.requests.map((q) => q.at - r.startedAt),
       datadog: datadogUse(em.datadog.requests),
+      sinkUse: sink ? sinkUse(sink, em[sink].requests) : undefined,
       segmentRequests: em.segment.requests,
     };
   } finally {
@@ -242,7 +320,7 @@ const t0 = performance.now();
 const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 // 1. Cold start, against `node -e 0` on the same machine at the same moment (interleaved rounds).
-{
+if (want("cold")) {
   const reps = QUICK ? 5 : 9;
   const fixture = fixtureOf(8);
   const em = await emulators(fixture);
@@ -277,14 +355,16 @@ const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
 
 // The naive baseline runs from here on in a separate process (it is slow by design, and idle).
 const baselineN = QUICK ? 25 : 1000;
-const baseline = run(process.execPath, [SELF, "--baseline-child", String(baselineN), String(LATENCY_MS)]).then((r) => {
-  if (r.code !== 0) throw new Error(`baseline child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-});
+const baseline = !want("baseline")
+  ? undefined
+  : run(process.execPath, [SELF, "--baseline-child", String(baselineN), String(LATENCY_MS)]).then((r) => {
+      if (r.code !== 0) throw new Error(`baseline child failed: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    });
 
 // 2. Peak RSS of `export` (no latency: the pipeline runs as fast as it can, the worst case for memory).
 const rssRuns = {};
-{
+if (want("rss")) {
   const plan = QUICK
     ? [
         [8, 2],
@@ -334,7 +414,7 @@ const rssRuns = {};
 }
 
 // 3. Against ~40 ms answers: idle share, and the concurrency budget (the default's run gives the figures).
-{
+if (want("latency")) {
   const n = QUICK ? 100 : 1000;
   const levels = QUICK ? [8, 16] : [8, 16, 32];
   notes.concurrency = {};
@@ -366,7 +446,7 @@ const rssRuns = {};
 }
 
 // 4. Under a binding rate limit: delivery-metrics limited to `limit` per (shortened) window.
-{
+if (want("rate_limit")) {
   const windowMs = QUICK ? 2_000 : 10_000;
   const n = QUICK ? 25 : 100;
   const windows = QUICK ? 5 : 12;
@@ -400,11 +480,12 @@ const rssRuns = {};
 }
 
 // 5. The naive baseline against the same export on the same workspace size.
-{
+if (want("baseline")) {
   const naive = await baseline;
-  const exporter = QUICK
-    ? await exportRun(baselineN, { latencyMs: LATENCY_MS })
-    : { ms: notes.exporter_latency_run.wall_s * 1000, calls: notes.exporter_latency_run.calls };
+  const exporter =
+    QUICK || !notes.exporter_latency_run
+      ? await exportRun(baselineN, { latencyMs: LATENCY_MS })
+      : { ms: notes.exporter_latency_run.wall_s * 1000, calls: notes.exporter_latency_run.calls };
   // The two ran minutes apart, so a 5-minute boundary may have given them 9 and 10 buckets: the
   // naive run is strictly sequential (its time is linear in its calls), so it is scaled to the
   // exporter's number of calls.
@@ -420,6 +501,37 @@ const rssRuns = {};
     exporter_calls: exporter.calls,
   };
   log(`[${elapsed()}] baseline:`, JSON.stringify(notes.baseline));
+}
+
+// 6. Requests per sink against the fewest their limits allow, over the same 1000-connection
+// workspace. Datadog sends every bucket due at a fresh start (first reads); New Relic and remote
+// write send each bucket once, at its last read age (40 min), so a fresh start sends fewer buckets:
+// each ratio is over the points that run sent. New Relic fills a request by JSON size while its
+// limit is on the compressed body, so it is also measured at 10 000 connections (full run only).
+if (want("sinks")) {
+  const n = QUICK ? 100 : 1000;
+  const runs = [
+    ["datadog", n, "dd_requests_per_minimum"],
+    ["newrelic", n, "newrelic_requests_per_minimum"],
+    ["prometheus", n, "prometheus_requests_per_minimum"],
+    ...(QUICK ? [] : [["newrelic", 10_000, "newrelic_requests_per_minimum_10k"]]),
+  ];
+  notes.sinks = {};
+  for (const [sink, size, figure] of runs) {
+    const r = await exportRun(size, { sink });
+    const use = r.sinkUse;
+    notes.sinks[figure] = {
+      sink,
+      connections: r.active,
+      exit: r.code,
+      wall_s: round(r.ms / 1000, 1),
+      peak_rss_mb: round(r.peakMb, 0),
+      ...use,
+      ratio: round(use.ratio),
+    };
+    figures[figure] = round(use.ratio);
+    log(`[${elapsed()}] --sink ${sink}, ${r.active} connections:`, JSON.stringify(notes.sinks[figure]));
+  }
 }
 
 const result = {

@@ -104,6 +104,7 @@ describe("accepted requests", () => {
         userAgent: "test/1",
         requestId,
         points: 2,
+        metrics: ["m.count", "m.p95"],
         stored: 2,
       }),
     ]);

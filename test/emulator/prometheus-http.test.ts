@@ -100,7 +100,7 @@ describe("accepted writes", () => {
     const res = await post(compress(proto));
     expect(res.status).toBe(204);
     expect(emu.samples({ __name__: "m" })).toEqual([{ timestampMs: NOW - 5 * MIN, value: 1 }]);
-    expect(emu.requests[0]).toMatchObject({ appended: 1, ignored: 2 });
+    expect(emu.requests[0]).toMatchObject({ appended: 1, ignored: 2, metrics: ["m"], decodedBytes: proto.length });
   });
 });
 

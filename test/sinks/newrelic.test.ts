@@ -5,12 +5,23 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
+import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { startNewRelicEmulator } from "../../src/emulator/newrelic/server.js";
 import type { NewRelicEmulator } from "../../src/emulator/newrelic/types.js";
 import { CredentialError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
-import { NewRelicSink, type NewRelicSinkOptions } from "../../src/sinks/newrelic/sink.js";
+import { mapDeliverySummary } from "../../src/mapping/delivery.js";
+import { connectionTags } from "../../src/mapping/tags.js";
+import { NEW_RELIC_SUBMISSION } from "../../src/sinks/newrelic/index.js";
+import { NewRelicSubmissionSize } from "../../src/sinks/newrelic/payload.js";
+import {
+  encodeBody,
+  MAX_COMPRESSED_BYTES,
+  NewRelicSink,
+  type NewRelicSinkOptions,
+} from "../../src/sinks/newrelic/sink.js";
 import type { OwnedPoint } from "../../src/sinks/types.js";
 import { kv } from "../helpers/tags.js";
 
@@ -55,7 +66,72 @@ async function sinkTo(over: Partial<NewRelicSinkOptions> = {}, emulatorOptions =
   });
 }
 
+/** A deterministic stand-in for Segment's numbers: the digits are what gzip cannot shrink. */
+function numbers(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
 describe("NewRelicSink", () => {
+  it("a submission filled to its limit with the exporter's own series is one body well under 10^6 bytes", async () => {
+    // One bucket per connection, as a cron run sends: the fewest points per block, the least
+    // repetition for gzip. Tags as the exporter writes them, from the emulator's generated workspace.
+    const fixture = generateFixture({ sources: 3000, destinationsPerSource: 5, seed: 5 });
+    const slugOf = new Map(fixture.sources.map((s) => [s.id, s.slug]));
+    const random = numbers(7);
+    const count = () => Math.floor(random() * 50_000);
+    const size = new NewRelicSubmissionSize();
+    const points: OwnedPoint[] = [];
+    for (const d of fixture.destinations) {
+      if (size.bytes >= NEW_RELIC_SUBMISSION.bytes || points.length >= NEW_RELIC_SUBMISSION.points) break;
+      const source = { id: d.sourceId, slug: slugOf.get(d.sourceId) ?? "" };
+      const destination = { id: d.id, name: d.name, catalogName: d.catalog.name, catalogSlug: d.catalog.slug };
+      const tags = connectionTags(fixture.workspace.slug, source, destination, []);
+      const latency = (name: string) => ({
+        metricName: name,
+        breakdown: [
+          { metricName: `${name}_average`, value: Math.round(random() * 1e6) / 100 },
+          { metricName: `${name}_p95`, value: Math.round(random() * 1e7) / 100 },
+        ],
+      });
+      const { points: mapped } = mapDeliverySummary(
+        [
+          {
+            metricName: "successes",
+            total: count(),
+            breakdown: [
+              { metricName: "successes_on_first_attempt", value: count() },
+              { metricName: "successes_after_retry", value: count() },
+            ],
+          },
+          { metricName: "discarded", total: count() },
+          { metricName: "expired", total: count() },
+          { metricName: "retried", total: count() },
+          latency("time_to_success"),
+          latency("time_to_first_attempt"),
+        ],
+        { prefix: "segment_exporter", timestamp: T, intervalS: BUCKET_S, tags },
+      );
+      for (const p of mapped) {
+        size.add(p);
+        points.push({ ...p, owner: `${d.id}@${T * 1000}` });
+      }
+    }
+    expect(size.bytes).toBeGreaterThanOrEqual(NEW_RELIC_SUBMISSION.bytes);
+    const body = await encodeBody(points);
+    // The measure is the JSON's size as sent, not a guess…
+    // (it counts a little high, never low: a submission is never larger than its limit says)…
+    const json = gunzipSync(body).length;
+    expect(size.bytes).toBeGreaterThanOrEqual(json);
+    expect(size.bytes).toBeLessThan(json * 1.02);
+    // …and a full submission compresses to under two thirds of the limit (27× here, random digits in
+    // every value): the split before sending is for tags that compress far worse, not the rule.
+    expect(body.length).toBeLessThan((MAX_COMPRESSED_BYTES * 2) / 3);
+  });
+
   it("sends counts with interval.ms and their bucket start in ms, latency gauges unchanged, tags as attributes", async () => {
     const sink = await sinkTo();
     try {

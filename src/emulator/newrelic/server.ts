@@ -107,6 +107,7 @@ export async function startNewRelicEmulator(options: NewRelicEmulatorOptions = {
     const requestId = randomUUID();
     log.requestId = requestId;
     log.points = parsed.points.length;
+    log.metrics = [...new Set(parsed.points.map((p) => p.name))];
     log.stored = store.add(parsed.points, { requestId, receivedAt });
     log.dropped = log.points - log.stored;
     return { status: 202, json: { requestId } };

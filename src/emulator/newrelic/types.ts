@@ -78,6 +78,8 @@ export interface NewRelicRequestLog {
   /** Of a 202. */
   requestId?: string;
   points?: number;
+  /** The distinct metric names of the request's points. */
+  metrics?: string[];
   stored?: number;
   dropped?: number;
   /** Why a 4xx/5xx was answered (never the key). */

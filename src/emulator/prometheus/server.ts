@@ -4,7 +4,8 @@
 // front of Mimir and Grafana Cloud add it, `X-Scope-OrgID` recorded. Faults as the other emulators
 // inject them; test-only inspection routes under /_emulator/.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeWriteRequestRaw, type ProtoTimeSeries } from "../../sinks/prometheus/wire.js";
+import { decodeWriteRequestProto } from "../../sinks/prometheus/proto.js";
+import { decompressBody, type ProtoTimeSeries } from "../../sinks/prometheus/wire.js";
 import { FaultInjector } from "../faults.js";
 import { header, htmlErrorPage, listenAsync, readBody, sendText } from "../http.js";
 import { answerLogged, inspection, logEntry, withFault } from "../intake-flow.js";
@@ -99,12 +100,15 @@ export async function startPrometheusEmulator(options: PrometheusEmulatorOptions
   function write(body: Buffer, log: PrometheusRequestLog): Reply {
     let decoded: ProtoTimeSeries[];
     try {
-      decoded = decodeWriteRequestRaw(body, maxDecodedBytes);
+      const proto = decompressBody(body, maxDecodedBytes);
+      log.decodedBytes = proto.length;
+      decoded = decodeWriteRequestProto(proto);
     } catch (err) {
       return goError(400, (err as Error).message);
     }
     log.series = decoded.length;
     log.samples = decoded.reduce((n, ts) => n + ts.samples.length, 0);
+    log.metrics = [...new Set(decoded.map((ts) => ts.labels.find((l) => l.name === "__name__")?.value ?? ""))];
     const outcome = head.append(incomingSeries(decoded, log), now());
     if ("refused" in outcome) return goError(400, outcome.refused.error);
     log.appended = outcome.appended;

@@ -27,6 +27,8 @@ export interface PrometheusRequestLog {
   /** 0 when the connection was reset instead of answered. */
   status: number;
   wireBytes: number;
+  /** The protobuf after snappy. */
+  decodedBytes?: number;
   contentEncoding?: string;
   contentType?: string;
   remoteWriteVersion?: string;
@@ -36,6 +38,8 @@ export interface PrometheusRequestLog {
   /** Series and samples the body held. */
   series?: number;
   samples?: number;
+  /** The distinct `__name__` values of the request's series. */
+  metrics?: string[];
   /** Samples stored by this request. */
   appended?: number;
   /**

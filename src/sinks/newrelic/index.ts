@@ -13,12 +13,17 @@ export const NEW_RELIC_MAX_AGE_MS = 48 * HOUR;
 
 /**
  * A submission is one request: the checkpoint follows each accepted submission, so a crash or a lost
- * answer can make New Relic store at most one request twice (design §5). This JSON compresses about
- * 30 times (tags repeat in every block: 2.47 MB of delivery points gzip to 82 kB), so 8 MB makes a
- * body of about 270 kB, far below New Relic's 10^6 bytes even for tags that compress three times
- * worse; the sink still checks the compressed size and splits rather than send more.
+ * answer can make New Relic store at most one request twice (design §5). The limit is 10^6 bytes of
+ * compressed body, but a submission is filled by the JSON's size (compressed size is known only once
+ * compressed). This JSON compresses 27 to 35 times, whether a block holds one bucket or several: a
+ * connection's ~18 series repeat its attributes side by side, and New Relic's JSON keys repeat in
+ * every point. 16 MB of JSON then make a body of 460 to 590 kB (test/sinks/newrelic.test.ts fills
+ * one); it takes tags that compress 1.7 times worse to reach 10^6 bytes, and then the sink splits the
+ * body between buckets before sending rather than send more. 24 MB would save requests at 10 000
+ * connections (bench/README.md: requests per sink) but leave little room under the limit (870 kB
+ * in that test) and cost 39 MB more memory there (252 MB peak against 213; 8 MB: 184).
  */
-export const NEW_RELIC_SUBMISSION: SubmissionLimits = { bytes: 8_000_000, points: 40_000 };
+export const NEW_RELIC_SUBMISSION: SubmissionLimits = { bytes: 16_000_000, points: 100_000 };
 
 export const newRelicBackend: Backend<NewRelicSettings> = {
   name: "newrelic",

@@ -12,6 +12,7 @@ import { CredentialError, UpstreamError } from "../../errors.js";
 import { AGE_MARGIN_MS } from "../../plan/limits.js";
 import { VERSION } from "../../version.js";
 import type { SinkOpenOptions } from "../backend.js";
+import { gzipJsonList } from "../gzip-json.js";
 import { HoldBack, splitByOwner } from "../hold-back.js";
 import { BackendClient } from "../http.js";
 import type { OwnedPoint, Sink, SinkOutcome, SubmissionSize } from "../types.js";
@@ -22,6 +23,11 @@ const gzipAsync = promisify(gzip);
 
 /** "Payloads must be under 1MB (10^6 bytes)" (reference §1.3), read as the compressed body, with a margin. */
 export const MAX_COMPRESSED_BYTES = 990_000;
+
+/** The request body: the blocks' JSON array, compressed a slice at a time on libuv's thread pool. */
+export function encodeBody(points: readonly OwnedPoint[]): Promise<Buffer> {
+  return gzipJsonList("[", toBlocks(points), ({ block }) => JSON.stringify(block), "]");
+}
 
 export interface NewRelicSinkOptions extends NewRelicSettings, SinkOpenOptions {
   /** Tests shrink it to exercise splitting. */
@@ -101,9 +107,7 @@ export class NewRelicSink implements Sink {
   private async sendPart(points: readonly OwnedPoint[], hold: HoldBack, outcome: { requests: number }): Promise<void> {
     const sendable = hold.keep(points);
     if (sendable.length === 0) return;
-    const json = JSON.stringify(toBlocks(sendable).map(({ block }) => block));
-    // On libuv's thread pool, not the event loop: fetch workers keep going meanwhile.
-    const body = await gzipAsync(json);
+    const body = await encodeBody(sendable);
     const limit = this.options.maxCompressedBytes ?? MAX_COMPRESSED_BYTES;
     if (body.length >= limit && sendable.length > 1) {
       this.logger.debug({ bytes: body.length, points: sendable.length }, "New Relic body too large; splitting");
