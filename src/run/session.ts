@@ -13,7 +13,7 @@ import { decorate } from "../sinks/decorate.js";
 import { NdjsonSink } from "../sinks/ndjson/sink.js";
 import type { Sink } from "../sinks/types.js";
 import { acquireLock, type Lock } from "../state/lock.js";
-import { assertStateWritable, loadState, type State, saveState } from "../state/store.js";
+import { assertStateWritable, loadState, type State, saveState, stateDigest } from "../state/store.js";
 import { STREAM_KINDS } from "../streams/registry.js";
 import type { StreamKind } from "../streams/types.js";
 import { formatDuration } from "../time.js";
@@ -157,7 +157,7 @@ export async function openSession(
     const state = await loadState(config.statePath, bucketMs, config.sink.name);
     segment = openSegment(config, deps, { maxDurationMs: config.maxDurationMs, signals: [lock?.lost] });
     const { stop } = segment;
-    let lastSaved = JSON.stringify({ ...state, updatedAt: undefined });
+    let lastSaved = stateDigest(state);
     const { backend, open: openBackend } = backendOf(config.sink);
     const open = (signal: AbortSignal | undefined, timeoutMs: number, retries?: number) =>
       openBackend?.({
@@ -188,10 +188,10 @@ export async function openSession(
         if (lock?.lost.aborted)
           throw new PartialFailureError(`lost the lock on ${config.statePath}; stopped without writing the state`);
         // Nothing moved (nothing due, or everything failed): leave the file as it is.
-        const content = JSON.stringify({ ...state, updatedAt: undefined });
-        if (content === lastSaved) return;
+        const digest = stateDigest(state);
+        if (digest === lastSaved) return;
         await saveState(config.statePath, state);
-        lastSaved = content;
+        lastSaved = digest;
       },
       close: async () => {
         await segmentPart.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dictionary, emptyState, jsonPieces, loadState, saveState } from "../../src/state/store.js";
+import { dictionary, emptyState, jsonPieces, loadState, saveState, stateDigest } from "../../src/state/store.js";
 import { MINUTE } from "../../src/time.js";
 
 describe("the state file written in pieces", () => {
@@ -34,5 +34,17 @@ describe("the state file written in pieces", () => {
     const read = await loadState(path, 5 * MINUTE);
     expect(Object.keys(read.workspaces.ws1?.delivery ?? {})).toHaveLength(5000);
     expect(read.workspaces.ws1?.delivery["src4999/dst4999"]?.stages.first).toBe("2026-12-06T10:00:00.000Z");
+  });
+
+  it("has a digest that ignores updatedAt and changes with any watermark", () => {
+    const state = emptyState(5 * MINUTE);
+    state.workspaces = dictionary({
+      ws1: { slug: "w", delivery: dictionary({ "s/d": { stages: { first: "2026-12-06T10:00:00.000Z" } } }) },
+    });
+    const digest = stateDigest(state);
+    expect(stateDigest({ ...state, updatedAt: "2026-12-06T11:00:00.000Z" })).toBe(digest);
+    const entry = state.workspaces.ws1?.delivery["s/d"];
+    if (entry) entry.stages.first = "2026-12-06T10:05:00.000Z";
+    expect(stateDigest(state)).not.toBe(digest);
   });
 });
