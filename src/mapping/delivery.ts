@@ -1,6 +1,7 @@
 // Delivery-metrics summary → Datadog points: the series table of design §5 in one place.
 // A summary covers exactly one bucket; counts become `count` points with interval = bucket,
 // averages and percentiles become `gauge` points. Nothing here sums or averages percentiles.
+import { seriesName } from "./prefix.js";
 import type { Mapped, MappingWarning, MetricKind, MetricPoint, Tag } from "./types.js";
 
 export interface DeliveryMetricValue {
@@ -91,7 +92,7 @@ export function mapDeliverySummary(metrics: readonly DeliveryMetricValue[], ctx:
       return;
     }
     points.push({
-      metric: `${ctx.prefix}.${spec.suffix}`,
+      metric: seriesName(ctx.prefix, spec.suffix),
       kind: spec.kind,
       timestamp: ctx.timestamp,
       value,

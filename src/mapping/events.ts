@@ -1,6 +1,7 @@
 // Event-volume series → Datadog `count` points at bucket starts. Segment's series may be finer than
 // our bucket (its granularity divides the bucket), so counts of one bucket are summed: a sum of
 // counts over disjoint sub-intervals is exactly the bucket's count.
+import { seriesName } from "./prefix.js";
 import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffix of the event-volume count series (`<prefix>.events.volume`). */
@@ -29,7 +30,7 @@ export function mapEventVolume(entries: readonly VolumeSeries[], ctx: VolumeCont
     for (const [start, value] of buckets) {
       if (!ctx.wanted(start)) continue;
       points.push({
-        metric: `${ctx.prefix}.${EVENTS_VOLUME_SUFFIX}`,
+        metric: seriesName(ctx.prefix, EVENTS_VOLUME_SUFFIX),
         kind: "count",
         timestamp: start / 1000,
         value,

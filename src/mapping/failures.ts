@@ -2,9 +2,11 @@
 // `discardReason` → `<p>.delivery.failed{reason}` (Error details), and the pipeline steps
 // (`<p>.pipeline.*`, The pipeline) the same way. Series names live here and in pipeline.ts so
 // dashboards and monitors query what the mapping sends.
+
 import { describeReason } from "../reasons/catalog.js";
 import { reasonTag } from "../reasons/tag.js";
 import { isoSeconds } from "../units.js";
+import { seriesName } from "./prefix.js";
 import type { MetricPoint, Tag } from "./types.js";
 
 /** Suffix of the failures-by-reason count series; the full name is `<prefix>.delivery.failed`. */
@@ -43,7 +45,7 @@ export interface FailureBucketsContext {
  */
 export function mapFailures(dataset: readonly FailureEntry[], ctx: FailureBucketsContext): MetricPoint[] {
   const byReason = ctx.byReason ?? true;
-  const metric = `${ctx.prefix}.${ctx.suffix ?? FAILED_SERIES_SUFFIX}`;
+  const metric = seriesName(ctx.prefix, ctx.suffix ?? FAILED_SERIES_SUFFIX);
   const starts = [...new Set(ctx.buckets)].sort((a, b) => a - b);
   const sums = new Map<number, Map<string, number>>();
   for (const entry of dataset) {

@@ -39,18 +39,16 @@ function backfillPlanner(config: BackfillConfig, progress: BackfillState): Strea
     prunes: false,
     plan(_ws, ref, _scope, reach) {
       const done = progress.streams[ref.key];
-      return {
-        plan: planBackfillStream(
-          config.window,
-          config.schedule.bucketMs,
-          done === undefined ? undefined : Date.parse(done),
-          reach,
-        ),
-        save: (marks) => {
-          const mark = marks[BACKFILL_STAGE];
-          if (mark !== undefined) progress.streams[ref.key] = new Date(mark).toISOString();
-        },
-      };
+      return planBackfillStream(
+        config.window,
+        config.schedule.bucketMs,
+        done === undefined ? undefined : Date.parse(done),
+        reach,
+      );
+    },
+    save(_ws, ref, _scope, marks) {
+      const mark = marks[BACKFILL_STAGE];
+      if (mark !== undefined) progress.streams[ref.key] = new Date(mark).toISOString();
     },
   };
 }

@@ -44,30 +44,32 @@ function exportPlanner(config: ExportConfig, now: number, deps: RunDeps): Stream
     }
     return record;
   };
+  // The UTC day a usage stream reads (the day `now` is in), and when it counts as done.
+  const usageStart = alignDown(now, DAY);
   return {
     prunes: true,
     plan(ws, ref, scope, reach) {
       if (scope.schedule === "daily") {
         // On a fresh state, then at most once per UTC day; "done" only once the sink accepted it.
-        const start = alignDown(now, DAY);
-        const day = usageDay(start);
-        if (ws.state.usage?.lastDay === day) return undefined;
-        const stage = { key: USAGE_STAGE, from: start, to: start + DAY, outOfReach: 0, outOfReachFrom: start };
-        return {
-          plan: streamPlan([stage], DAY, USAGE_STAGE),
-          save: (marks) => {
-            if (marks[USAGE_STAGE] === start + DAY) ws.state.usage = { lastDay: day };
-          },
+        if (ws.state.usage?.lastDay === usageDay(usageStart)) return undefined;
+        const stage = {
+          key: USAGE_STAGE,
+          from: usageStart,
+          to: usageStart + DAY,
+          outOfReach: 0,
+          outOfReachFrom: usageStart,
         };
+        return streamPlan([stage], DAY, USAGE_STAGE);
       }
       const stored = toWatermarks(scope.load(ws, ref));
       const marks = stored
         ? trustedWatermarks(stored, ref.label, ws.slug, config, now, deps)
         : reconcileWatermarks({ [FIRST_STAGE]: freshStart(schedule, now, reach) }, schedule, now);
-      return {
-        plan: planStream(marks, schedule, now, reach),
-        save: (m) => scope.save(ws, ref, recordOf(m)),
-      };
+      return planStream(marks, schedule, now, reach);
+    },
+    save(ws, ref, scope, marks) {
+      if (scope.schedule !== "daily") return scope.save(ws, ref, recordOf(marks));
+      if (marks[USAGE_STAGE] === usageStart + DAY) ws.state.usage = { lastDay: usageDay(usageStart) };
     },
   };
 }

@@ -27,7 +27,12 @@ export class ProgressArena {
 }
 
 export class BucketProgress {
-  private readonly from: number;
+  /**
+   * The plan's first bucket as a bucket number (start / bucket length), and the slot count: small
+   * integers, which V8 stores in the object itself, where a start in ms (past 2^31) would be a
+   * separate heap number per stream.
+   */
+  private readonly first: number;
   private readonly bucketMs: number;
   private readonly bytes: Uint8Array;
   private readonly offset: number;
@@ -43,15 +48,15 @@ export class BucketProgress {
     arena: ProgressArena = new ProgressArena(0),
   ) {
     const span = spanOf(plan);
-    this.from = span?.from ?? 0;
     this.bucketMs = plan.bucketMs;
-    this.length = span ? (span.to - span.from) / plan.bucketMs : 0;
+    this.first = span ? Math.round(span.from / plan.bucketMs) : 0;
+    this.length = span ? Math.round((span.to - span.from) / plan.bucketMs) : 0;
     ({ bytes: this.bytes, offset: this.offset } = arena.take(this.length));
   }
 
   /** The slot of the bucket starting at `start`, if the plan has it. */
   private slot(start: number): number | undefined {
-    const i = (start - this.from) / this.bucketMs;
+    const i = start / this.bucketMs - this.first;
     return Number.isInteger(i) && i >= 0 && i < this.length ? this.offset + i : undefined;
   }
 

@@ -1,11 +1,37 @@
 // The streams of each scope (streams/types.ts) in one workspace, and where each keeps its progress in
 // the state file. A Record over every scope: a new scope that is not handled here is a type error.
 import type { Shard } from "../domain.js";
+import type { SourceRef } from "../mapping/tags.js";
 import { connectionTags, destinationName, sharedPairs, sourceTags, workspaceTags } from "../mapping/tags.js";
+import type { Tag } from "../mapping/types.js";
 import { inShard } from "../plan/shard.js";
+import type { Connection } from "../segment/discover.js";
 import { dictionary } from "../state/store.js";
-import type { Scope, StreamRef } from "../streams/types.js";
+import type { Scope, StreamRef, WorkspaceContext } from "../streams/types.js";
 import type { WorkspaceRun } from "./workspace.js";
+
+/**
+ * A connection's stream, held for the whole run (10 000 of them): its source and its label come from
+ * the connection when asked (a label is made only for a message), not stored per stream.
+ */
+class ConnectionStream implements StreamRef {
+  readonly scope = "connection" as const;
+
+  constructor(
+    readonly key: string,
+    readonly ws: WorkspaceContext,
+    readonly connection: Connection,
+    readonly tags: readonly Tag[],
+  ) {}
+
+  get source(): SourceRef {
+    return this.connection.source;
+  }
+
+  get label(): string {
+    return `${this.connection.source.slug} → ${destinationName(this.connection.destination)}`;
+  }
+}
 
 type Stages = Record<string, string>;
 
@@ -39,17 +65,7 @@ export const SCOPES: Record<Scope, ScopeSpec> = {
       return ws.discovery.active.flatMap((c) => {
         const key = `${ws.id}/${c.key}`;
         if (!inShard(key, shard)) return [];
-        return [
-          {
-            key,
-            scope: "connection" as const,
-            ws,
-            connection: c,
-            source: c.source,
-            label: `${c.source.slug} → ${destinationName(c.destination)}`,
-            tags: connectionTags(ws.slug, c.source, c.destination, ws.tags, pair),
-          },
-        ];
+        return [new ConnectionStream(key, ws, c, connectionTags(ws.slug, c.source, c.destination, ws.tags, pair))];
       });
     },
     load: (ws, ref) => ws.state.delivery[ref.connection?.key ?? ""]?.stages,
