@@ -17,17 +17,45 @@ export interface SeriesPayload {
 }
 
 /**
- * The points of a submission, one slot per point in flat arrays shared by all its series (numbers
- * 8 bytes each), each series' points chained through `next`: three small arrays per series were
- * ~0.3 KB a series, most of it the spare room a growing array keeps.
+ * The points of a submission, one slot per point in flat arrays shared by all its series, each
+ * series' points chained through `next`: three small arrays per series were ~0.3 KB a series, most
+ * of it the spare room a growing array keeps. Numbers sit in typed arrays, outside the garbage
+ * collected heap: in plain arrays a latency value was a heap number of its own, and the tens of
+ * thousands of points of a batch were copied by every young-generation collection they outlived.
  */
 export class PointSlots {
-  readonly timestamps: number[] = [];
-  readonly values: number[] = [];
+  timestamps = new Float64Array(256);
+  values = new Float64Array(256);
+  /** The next slot of the same series, or -1. */
+  next = new Int32Array(256);
   /** The owner (a bucket of a stream) of each point. */
   readonly owners: string[] = [];
-  /** The next slot of the same series, or -1. */
-  readonly next: number[] = [];
+  /** Slots in use. */
+  length = 0;
+
+  /** A new slot holding this point, chained to nothing yet. */
+  push(timestamp: number, value: number, owner: string): number {
+    if (this.length === this.next.length) this.grow();
+    const slot = this.length++;
+    this.timestamps[slot] = timestamp;
+    this.values[slot] = value;
+    this.next[slot] = -1;
+    this.owners.push(owner);
+    return slot;
+  }
+
+  private grow(): void {
+    const size = this.next.length * 2;
+    const timestamps = new Float64Array(size);
+    timestamps.set(this.timestamps);
+    this.timestamps = timestamps;
+    const values = new Float64Array(size);
+    values.set(this.values);
+    this.values = values;
+    const next = new Int32Array(size);
+    next.set(this.next);
+    this.next = next;
+  }
 }
 
 /**
@@ -152,11 +180,7 @@ export class SeriesGroups implements SubmissionSize {
       return;
     }
     this.bytes += pointJsonBytes(p.timestamp, p.value) + (entry.count > 0 ? 1 : 0);
-    const slot = slots.timestamps.length;
-    slots.timestamps.push(p.timestamp);
-    slots.values.push(p.value);
-    slots.owners.push(owner);
-    slots.next.push(-1);
+    const slot = slots.push(p.timestamp, p.value, owner);
     if (entry.count === 0) entry.first = slot;
     else slots.next[entry.last] = slot;
     entry.last = slot;
@@ -165,10 +189,6 @@ export class SeriesGroups implements SubmissionSize {
     this.points += 1;
   }
 
-  /**
-   * The slot of the series' point at `timestamp`, if it has one: along the chain for the few points
-   * a series has in a batch, through an index once it is long (a backfill of one connection).
-   */
   /**
    * Drops what only adding needs (how a tags array or a tag set finds its series): the batch being
    * sent keeps its series and points only, while the next one fills.
@@ -180,6 +200,10 @@ export class SeriesGroups implements SubmissionSize {
     this.sealed = true;
   }
 
+  /**
+   * The slot of the series' point at `timestamp`, if it has one: along the chain for the few points
+   * a series has in a batch, through an index once it is long (a backfill of one connection).
+   */
   private slotAt(entry: SeriesEntry, timestamp: number): number | undefined {
     const { slots } = entry;
     let index = this.longSeries.get(entry);
