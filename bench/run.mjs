@@ -7,13 +7,15 @@
 //   --json    exactly one JSON object on stdout (progress goes to stderr either way)
 //   --only    one scenario (cold, rss, latency, rate_limit, baseline, sinks): its figures only
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { DEFAULT_CONCURRENCY } from "../dist/config/settings.js";
-import { startEmulators } from "../dist/emulator/index.js";
 import { generateFixture } from "../dist/emulator/segment/fixture.js";
+import { startSegmentEmulator } from "../dist/emulator/segment/server.js";
 import { datadogOldestAccepted } from "../dist/sinks/datadog/window.js";
 
 const oldestSubmittableTimestamp = (now) => datadogOldestAccepted(now, false);
@@ -23,6 +25,7 @@ import { planStream, reconcileWatermarks } from "../dist/plan/schedule.js";
 const BIN = fileURLToPath(new URL("../bin/segment-datadog-exporter", import.meta.url));
 const NAIVE = fileURLToPath(new URL("./baseline/naive.mjs", import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
+const SINK_EMULATORS = new URL("./sink-emulators.mjs", import.meta.url);
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
 const JSON_OUT = argv.includes("--json");
@@ -97,10 +100,39 @@ const activeOf = (fixture) => {
   return fixture.destinations.filter((d) => d.enabled && sources.has(d.sourceId)).length;
 };
 
-function emulators(fixture, { latencyMs = 0, segment = {} } = {}) {
-  return startEmulators({
-    segment: { fixture, defaultRateLimitPerMinute: NO_LIMIT, latencyMs, ...segment },
-  });
+/**
+ * The Segment emulator in this process, the sink emulators on a worker thread (sink-emulators.mjs):
+ * `sinkRequests()` fetches their request logs once the run is over.
+ */
+async function emulators(fixture, { latencyMs = 0, segment = {} } = {}) {
+  const worker = new Worker(SINK_EMULATORS);
+  const [sinks] = await once(worker, "message");
+  const ask = (message) => {
+    const answer = once(worker, "message").then(([reply]) => reply);
+    worker.postMessage(message);
+    return answer;
+  };
+  try {
+    const segmentEmulator = await startSegmentEmulator({
+      fixture,
+      defaultRateLimitPerMinute: NO_LIMIT,
+      latencyMs,
+      ...segment,
+    });
+    return {
+      segment: segmentEmulator,
+      ...sinks,
+      sinkRequests: () => ask("requests"),
+      close: async () => {
+        await segmentEmulator.close();
+        await ask("close");
+        await worker.terminate();
+      },
+    };
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
 }
 
 /** The buckets a first export (fresh state, default schedule) reads, as the exporter plans them. */
@@ -276,6 +308,7 @@ async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = 
     if (concurrency) args.push("--concurrency", String(concurrency));
     const r = await cli(args, envOf(em));
     if (r.code !== 0) log(`  exit ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    const sinkLogs = await em.sinkRequests();
     return {
       ...r,
       fixture,
@@ -286,9 +319,9 @@ async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = 
       idle: idleShare(em.segment.requests, r.startedAt, r.endedAt),
       inFlight: inFlight(em.segment.requests, r.startedAt, r.endedAt),
       gaps: idleGaps(em.segment.requests, r.startedAt, r.endedAt),
-      datadogAt: em.datadog.requests.map((q) => q.at - r.startedAt),
-      datadog: datadogUse(em.datadog.requests),
-      sinkUse: sink ? sinkUse(sink, em[sink].requests) : undefined,
+      datadogAt: sinkLogs.datadog.map((q) => q.at - r.startedAt),
+      datadog: datadogUse(sinkLogs.datadog),
+      sinkUse: sink ? sinkUse(sink, sinkLogs[sink]) : undefined,
       segmentRequests: em.segment.requests,
     };
   } finally {
