@@ -49,7 +49,9 @@ export class BucketProgress {
   ) {
     const span = spanOf(plan);
     this.bucketMs = plan.bucketMs;
-    this.first = span ? Math.round(span.from / plan.bucketMs) : 0;
+    const first = span ? span.from / plan.bucketMs : 0;
+    // Epoch-aligned buckets make it a whole number, which Math.round hands V8 as a small integer.
+    this.first = Number.isInteger(first) ? Math.round(first) : first;
     this.length = span ? Math.round((span.to - span.from) / plan.bucketMs) : 0;
     ({ bytes: this.bytes, offset: this.offset } = arena.take(this.length));
   }
