@@ -17,10 +17,10 @@ export const NEW_RELIC_MAX_AGE_MS = 48 * HOUR;
  * compressed body, but a submission is filled by the JSON's size (compressed size is known only once
  * compressed). This JSON compresses 27 to 35 times, whether a block holds one bucket or several: a
  * connection's ~18 series repeat its attributes side by side, and New Relic's JSON keys repeat in
- * every point. 16 MB of JSON then make a body of 460 to 590 kB (test/sinks/newrelic.test.ts fills
+ * every point. 16 MB of JSON then make a body of 460 to 580 kB (test/sinks/newrelic.test.ts fills
  * one); it takes tags that compress 1.7 times worse to reach 10^6 bytes, and then the sink splits the
  * body between buckets before sending rather than send more. 24 MB would save requests at 10 000
- * connections (bench/README.md: requests per sink) but leave little room under the limit (870 kB
+ * connections (bench/README.md: requests per sink) but leave little room under the limit (~870 kB
  * in that test) and cost 39 MB more memory there (252 MB peak against 213; 8 MB: 184).
  */
 export const NEW_RELIC_SUBMISSION: SubmissionLimits = { bytes: 16_000_000, points: 100_000 };
