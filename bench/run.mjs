@@ -205,34 +205,10 @@ function inFlight(requests, from, to) {
 }
 
 /**
- * Datadog series requests against the fewest the payload limits allow for the same bytes. The run's
- * own health series go in a request of their own after the run (they describe it), so they are
- * counted apart: `self_requests`.
- */
-function datadogUse(requests) {
-  const accepted = requests.filter((r) => r.path === "/api/v2/series" && r.status === 202);
-  const isSelf = (r) => (r.metrics ?? []).length > 0 && r.metrics.every((m) => m.includes(".exporter."));
-  const series = accepted.filter((r) => !isSelf(r));
-  const gzip = series.reduce((n, r) => n + r.wireBytes, 0);
-  const raw = series.reduce((n, r) => n + (r.decompressedBytes ?? r.wireBytes), 0);
-  const points = series.reduce((n, r) => n + (r.points ?? 0), 0);
-  const minimum = Math.max(Math.ceil(gzip / 512_000), Math.ceil(raw / (5 * 1024 * 1024)));
-  const selfRequests = accepted.length - series.length;
-  return {
-    requests: series.length,
-    self_requests: selfRequests,
-    minimum,
-    ratio: series.length / minimum,
-    gzip,
-    raw,
-    points,
-  };
-}
-
-/**
  * Each sink's request limits, from which the fewest requests for the bytes and points a run sent
  * follow: `bytes` pairs a field of the emulator's request log with the most a request may carry of
- * it; `points` names the log's point field and its cap, where there is one.
+ * it (a decoded size is the wire size when the body was sent uncompressed); `points` names the log's
+ * point field and its cap, where there is one.
  *  - Datadog: 512 kB compressed, 5 MiB decompressed (reference: the v2 series limits).
  *  - New Relic: 10^6 bytes per POST, read as the compressed body (reference §1.3 leaves it open).
  *  - Remote write: the receivers set no useful byte limit (Mimir's default is 100 MiB); the sink's
@@ -241,6 +217,7 @@ function datadogUse(requests) {
  */
 const SINK_LIMITS = {
   datadog: {
+    path: "/api/v2/series",
     status: 202,
     bytes: [
       ["wireBytes", 512_000],
@@ -249,6 +226,7 @@ const SINK_LIMITS = {
     points: ["points", Infinity],
   },
   newrelic: {
+    path: "/metric/v1",
     status: 202,
     bytes: [
       ["wireBytes", 1_000_000],
@@ -257,6 +235,7 @@ const SINK_LIMITS = {
     points: ["points", Infinity],
   },
   prometheus: {
+    path: "/api/v1/write",
     status: 204,
     bytes: [
       ["wireBytes", Infinity],
@@ -275,15 +254,16 @@ const SINK_LIMITS = {
 function sinkUse(sink, requests) {
   const limits = SINK_LIMITS[sink];
   const [pointField, pointCap] = limits.points;
-  const accepted = requests.filter((r) => r.status === limits.status);
-  const isCheck = (r) => sink !== "datadog" && (r[pointField] ?? 0) === 0;
+  const accepted = requests.filter((r) => r.path === limits.path && r.status === limits.status);
+  const isCheck = (r) => (r[pointField] ?? 0) === 0;
   const isSelf = (r) =>
     (r.metrics ?? []).length > 0 &&
     r.metrics.every((m) => m.includes(".exporter.") || m.startsWith("segment_exporter_exporter_"));
   const data = accepted.filter((r) => !isCheck(r) && !isSelf(r));
   const total = (field) => data.reduce((n, r) => n + (r[field] ?? 0), 0);
+  const bytes = (field) => data.reduce((n, r) => n + (r[field] ?? r.wireBytes), 0);
   const points = total(pointField);
-  const byBytes = Math.max(1, ...limits.bytes.map(([field, cap]) => Math.ceil(total(field) / cap)));
+  const byBytes = Math.max(1, ...limits.bytes.map(([field, cap]) => Math.ceil(bytes(field) / cap)));
   const minimum = Math.max(byBytes, Number.isFinite(pointCap) ? Math.ceil(points / pointCap) : 1);
   return {
     requests: data.length,
@@ -293,7 +273,7 @@ function sinkUse(sink, requests) {
     byte_minimum: byBytes,
     ratio: data.length / minimum,
     points,
-    ...Object.fromEntries(limits.bytes.map(([field]) => [field, total(field)])),
+    ...Object.fromEntries(limits.bytes.map(([field]) => [field, bytes(field)])),
   };
 }
 
@@ -320,7 +300,7 @@ async function exportRun(n, { latencyMs = 0, concurrency, extra = [], segment = 
       inFlight: inFlight(em.segment.requests, r.startedAt, r.endedAt),
       gaps: idleGaps(em.segment.requests, r.startedAt, r.endedAt),
       datadogAt: sinkLogs.datadog.map((q) => q.at - r.startedAt),
-      datadog: datadogUse(sinkLogs.datadog),
+      datadog: sinkUse("datadog", sinkLogs.datadog),
       sinkUse: sink ? sinkUse(sink, sinkLogs[sink]) : undefined,
       segmentRequests: em.segment.requests,
     };
