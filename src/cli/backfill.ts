@@ -32,6 +32,8 @@ Examples:
     const config = resolveBackfill(flags, process.env, Date.now());
     const { createLogger } = await import("../log.js");
     const { runBackfill } = await import("../run/backfill.js");
+    // A long run would grow V8's young generation to twice what a short one uses (young-generation.ts).
+    (await import("../young-generation.js")).capYoungGeneration();
     const { stopOnSignals } = await import("../run/signals.js");
     const { createProgress } = await import("./progress.js");
     const logger = createLogger({ level: config.logLevel });

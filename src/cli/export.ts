@@ -50,6 +50,8 @@ Exit codes: 0 done, 2 bad usage/config/state (nothing sent), 3 credential reject
     const config = resolveExport(flags, process.env);
     const { createLogger } = await import("../log.js");
     const { runExport } = await import("../run/export.js");
+    // A long run would grow V8's young generation to twice what a short one uses (young-generation.ts).
+    (await import("../young-generation.js")).capYoungGeneration();
     const { stopOnSignals } = await import("../run/signals.js");
     const { createProgress } = await import("./progress.js");
     const logger = createLogger({ level: config.logLevel });
