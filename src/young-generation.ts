@@ -2,7 +2,7 @@
 //
 // Why: V8 doubles the young generation (two semi-spaces) whenever the bytes surviving scavenges since
 // its last growth exceed its size. A run of more than a few seconds keeps growing it to V8's maximum,
-// 2 × 16 MB: a third of the ~100 MB committed at the peak of a 10 000-connection export, against 2 × 8
+// 2 × 16 MB on Node 20 (128 MB in all on Node 24): a third of the ~100 MB committed at the peak of a 10 000-connection export, against 2 × 8
 // MB in a short run. Capped at 2 × 8 MB the long run peaks ~10 MB lower in the same CPU time
 // (bench/README.md, "Memory").
 //

@@ -41,9 +41,12 @@ describe("capYoungGeneration", () => {
     const cap = 4 * MB;
     const uncapped = largestYoungGeneration(0);
     const capped = largestYoungGeneration(cap);
-    // The churn must make V8 grow it, or the comparison says nothing.
-    expect(uncapped).toBeGreaterThan(cap);
-    expect(capped).toBeLessThanOrEqual(cap);
+    // The churn must make V8 grow it past one step over the cap, or the comparison says nothing
+    // (Node 20 grows it to 32 MB here, Node 24 to 128 MB).
+    expect(uncapped).toBeGreaterThan(2 * cap);
+    // At most one step over: V8 may grow it between two collections before the observer has run
+    // (Node 20 stays at 4 MB here, Node 24, whose steps are not doublings, at 6 MB).
+    expect(capped).toBeLessThanOrEqual(2 * cap);
     expect(capped).toBeGreaterThan(0);
   });
 
