@@ -1,10 +1,10 @@
 // Caps V8's young generation for a long run.
 //
 // Why: V8 doubles the young generation (two semi-spaces) whenever the bytes surviving scavenges since
-// its last growth exceed its size. A run of more than a few seconds keeps growing it to V8's maximum,
-// 2 × 16 MB on Node 20 (128 MB in all on Node 24): a third of the ~100 MB committed at the peak of a 10 000-connection export, against 2 × 8
-// MB in a short run. Capped at 2 × 8 MB the long run peaks ~10 MB lower in the same CPU time
-// (bench/README.md, "Memory").
+// its last growth exceed its size. A run of more than a few seconds keeps growing it to V8's maximum:
+// on Node 20, 2 × 16 MB, a third of the ~100 MB committed at the peak of a 10 000-connection export,
+// against 2 × 8 MB in a short run (Node 24's V8 goes up to 128 MB in all). Capped at 2 × 8 MB the long
+// run peaks ~10 MB lower in the same CPU time (bench/README.md, "Memory").
 //
 // How: `--max-semi-space-size` is read only when the process starts (`v8.setFlagsFromString` of it
 // later changes nothing, measured), but `--semi-space-growth-factor` is read at every growth. After

@@ -9,9 +9,9 @@ const MODULE = fileURLToPath(new URL("../dist/young-generation.js", import.meta.
 const MB = 1024 * 1024;
 
 /**
- * Keeps ~`keepMb` MB of short-lived objects alive in a rolling window, yielding to the event loop
- * between rounds (the observer runs there), so that many bytes survive scavenges and V8 grows the
- * young generation. Prints the largest young generation seen after the cap could have acted.
+ * Keeps the last 60 000 of a stream of small objects alive (a rolling window), yielding to the event
+ * loop between rounds (the observer runs there), so that many bytes survive scavenges and V8 grows
+ * the young generation. Prints the largest young generation seen after the cap could have acted.
  */
 const CHURN = `
 import { getHeapSpaceStatistics } from "node:v8";
