@@ -9,10 +9,10 @@
 //   commands start with go to one shared chunk instead (scripts/shared-chunk.mjs says which and
 //   why). A usage error then reads 6 files instead of 22.
 // - npm packages stay external (installed with the package, resolved from node_modules at run
-//   time) except those every start loads (COLD_PATH_PACKAGES) and undici, which every run that
-//   calls out loads before its first request: bundled, their files cost nothing to resolve
-//   (undici's 110 files took ~110 ms, in a chunk ~60 ms; it is idle time before the first Segment
-//   call, bench/README.md). pino (worker-thread transports load files by path), zod and yaml (config/file.ts
+//   time) except BUNDLED_PACKAGES: those every start loads, and undici, which every run that calls
+//   out loads before its first request. Bundled, their files cost nothing to resolve (undici's 110
+//   files took ~110 ms, in a chunk ~60 ms: idle time before the first Segment call, bench/README.md).
+//   pino (worker-thread transports load files by path), zod and yaml (config/file.ts
 //   requires them at run time: a bundled copy would be a second zod) must stay external.
 // - A module with a prebuilt `<name>.bundle.js` beside it (the Datadog client,
 //   scripts/bundle-datadog-client.mjs) is imported from that bundle, not bundled again: the
@@ -33,10 +33,11 @@ import { entriesOf, sharedModules } from "./shared-chunk.mjs";
 
 const ENTRY = "dist/cli/main.js";
 const OUTDIR = "dist/bundle";
-/** Packages loaded by `--help` or a usage error: bundled (a start pays for files more than bytes). */
-const COLD_PATH_PACKAGES = new Set(["commander", "p-throttle"]);
-/** Bundled too: loaded by every run that calls out, before its first request (~110 files). */
-const RUN_PATH_PACKAGES = new Set(["undici"]);
+/**
+ * Packages bundled rather than resolved from node_modules (a start pays for files more than bytes):
+ * commander and p-throttle load for `--help` or a usage error, undici for every run that calls out.
+ */
+const BUNDLED_PACKAGES = new Set(["commander", "p-throttle", "undici"]);
 /**
  * Built-ins a bundled package requires at load but this CLI never uses, by the packages (importer
  * paths) whose require is deferred to first use. commander spawns executable subcommands with
@@ -61,9 +62,7 @@ function resolveImports(b) {
   }));
   // npm packages.
   b.onResolve({ filter: /^[^./]/ }, (args) =>
-    COLD_PATH_PACKAGES.has(packageOf(args.path)) || RUN_PATH_PACKAGES.has(packageOf(args.path))
-      ? undefined
-      : { path: args.path, external: true },
+    BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true },
   );
   // Our own modules with a prebuilt bundle beside them: import the bundle.
   b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {

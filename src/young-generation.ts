@@ -30,11 +30,10 @@ function youngGenerationBytes(): number {
 }
 
 /**
- * Keeps the young generation at most `capBytes` from now on (one step over it at worst: a growth
- * between two collections before the observer has run). Returns the function that stops it and gives
- * V8 its default factor back.
+ * Keeps the young generation at most `capBytes` for the rest of the process (one step over it at
+ * worst: a growth between two collections before the observer has run).
  */
-export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES): () => void {
+export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES): void {
   let factor = V8_GROWTH_FACTOR;
   const observer = new PerformanceObserver(() => {
     const next = growthFactorFor(youngGenerationBytes(), capBytes);
@@ -43,8 +42,4 @@ export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES): () =>
     setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   });
   observer.observe({ entryTypes: ["gc"] });
-  return () => {
-    observer.disconnect();
-    if (factor !== V8_GROWTH_FACTOR) setFlagsFromString(`--semi-space-growth-factor=${V8_GROWTH_FACTOR}`);
-  };
 }

@@ -2,7 +2,6 @@
 // `discardReason` → `<p>.delivery.failed{reason}` (Error details), and the pipeline steps
 // (`<p>.pipeline.*`, The pipeline) the same way. Series names live here and in pipeline.ts so
 // dashboards and monitors query what the mapping sends.
-
 import { describeReason } from "../reasons/catalog.js";
 import { reasonTag } from "../reasons/tag.js";
 import { isoSeconds } from "../units.js";

@@ -46,16 +46,16 @@ export class PointSlots {
 
   private grow(): void {
     const size = this.next.length * 2;
-    const timestamps = new Float64Array(size);
-    timestamps.set(this.timestamps);
-    this.timestamps = timestamps;
-    const values = new Float64Array(size);
-    values.set(this.values);
-    this.values = values;
-    const next = new Int32Array(size);
-    next.set(this.next);
-    this.next = next;
+    this.timestamps = copied(this.timestamps, new Float64Array(size));
+    this.values = copied(this.values, new Float64Array(size));
+    this.next = copied(this.next, new Int32Array(size));
   }
+}
+
+/** `to` holding `from`'s elements at its start. */
+function copied<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /**
