@@ -35,9 +35,10 @@ const ENTRY = "dist/cli/main.js";
 const OUTDIR = "dist/bundle";
 /**
  * Packages bundled rather than resolved from node_modules (a start pays for files more than bytes):
- * commander and p-throttle load for `--help` or a usage error, undici for every run that calls out.
+ * commander and p-throttle load for `--help` or a usage error; undici, p-limit and its yocto-queue for
+ * every run that calls out.
  */
-const BUNDLED_PACKAGES = new Set(["commander", "p-throttle", "undici"]);
+const BUNDLED_PACKAGES = new Set(["commander", "p-limit", "p-throttle", "undici", "yocto-queue"]);
 /**
  * Built-ins a bundled package requires at load but this CLI never uses, by the packages (importer
  * paths) whose require is deferred to first use. commander spawns executable subcommands with

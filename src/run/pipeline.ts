@@ -1,10 +1,10 @@
 // One run as a pipeline, not in waves (design §3): jobs are drawn from the plan's lazy sequence by a
-// fixed number of fetch workers (the concurrency budget), each result's points go into the batcher,
-// which submits a full batch to the sink while the workers go on fetching, and the checkpoint advances
-// as batches are accepted. Memory is bounded whatever the number of connections: one job per worker,
-// one batch being filled, one being sent, and a few progress bytes per stream; a worker whose
-// result does not fit waits (backpressure). Nothing is checkpointed before the sink accepted it, and a
-// crash at any instant loses nothing.
+// fixed number of workers (WORKERS_PER_SLOT per slot of the concurrency budget), each result's points
+// go into the batcher, which submits a full batch to the sink while the workers go on fetching, and the
+// checkpoint advances as batches are accepted. Memory is bounded whatever the number of connections:
+// one job per worker, one batch being filled, one being sent, and a few progress bytes per stream; a
+// worker whose result does not fit waits (backpressure). Nothing is checkpointed before the sink
+// accepted it, and a crash at any instant loses nothing.
 import type { Logger } from "pino";
 import { CredentialError } from "../errors.js";
 import { advanceWatermarks, FIRST_STAGE, taskCount } from "../plan/schedule.js";
@@ -62,6 +62,13 @@ export interface PipelineOptions {
   /** Points per submission (the batcher's target); tests shrink it. */
   batchPoints?: number;
 }
+
+/**
+ * Workers per request slot (`--concurrency`, held by the rate budget while a request is on the wire):
+ * while one worker parses, maps and hands over an answer, another's request takes the slot it freed.
+ * With one worker per slot, a slot stayed empty for as long as its answer took to process.
+ */
+export const WORKERS_PER_SLOT = 2;
 
 interface StreamRun {
   planned: PlannedStream;
@@ -208,7 +215,7 @@ export async function runPipeline(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  await Promise.all(Array.from({ length: WORKERS_PER_SLOT * Math.max(1, options.concurrency) }, worker));
   await batcher.close();
   await checkpoint(true);
 

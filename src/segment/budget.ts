@@ -3,8 +3,11 @@
 // - everything else paced by what Segment says: `X-RateLimit-Remaining` / `X-RateLimit-Reset` on each
 //   answer, and a 429's `Retry-After` / `msBeforeNext` / reset, which pauses every request to that
 //   endpoint, not only the one that got it. No guessed fixed limit for undocumented endpoints.
+// - `--concurrency` requests in flight at once, run-wide (p-limit): a slot is held while a request and
+//   its answer's body are on the wire, not while the answer is parsed and mapped.
 // State is per (token, endpoint): Segment limits each token, and some endpoints separately.
 import { setTimeout as sleep } from "node:timers/promises";
+import pLimit, { type LimitFunction } from "p-limit";
 import pThrottle from "p-throttle";
 import { remainingOf, resetInMs, retryHintMs } from "./hints.js";
 import { boundedWait, MAX_WAIT_MS } from "./waits.js";
@@ -14,7 +17,7 @@ type Headers = Record<string, string | string[] | undefined>;
 export interface BudgetOptions {
   /** Fixed limits per minute by endpoint name, e.g. `{ "events-volume": 60 }`. */
   perMinute?: Readonly<Record<string, number>>;
-  /** How many requests may be in flight at once. */
+  /** How many requests may be in flight at once, over every endpoint and token (`sending`). */
   concurrency: number;
   clock?: () => number;
   /** The fixed limits' window; a minute, shortened by tests. */
@@ -42,9 +45,21 @@ export class RateBudget {
   private readonly clock: () => number;
   /** Throttled and paused waits, for the benchmark and the tests. */
   waitedMs = 0;
+  private readonly slots: LimitFunction;
 
   constructor(private readonly options: BudgetOptions) {
     this.clock = options.clock ?? Date.now;
+    this.slots = pLimit(Math.max(1, options.concurrency));
+  }
+
+  /** Runs `send` (one request, until its body is read) in one of the run's `concurrency` request slots. */
+  sending<T>(send: () => Promise<T>): Promise<T> {
+    return this.slots(send);
+  }
+
+  /** Requests holding a slot now. */
+  get requestsInFlight(): number {
+    return this.slots.activeCount;
   }
 
   private state(key: string, endpoint: string): EndpointState {

@@ -2,7 +2,7 @@
 // zod validation of every answer, a timeout on every request, retries for what is retryable.
 
 import { createHash } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setTimeout as sleep, setImmediate as yieldTurn } from "node:timers/promises";
 import pRetry from "p-retry";
 import type { Logger } from "pino";
 import { Agent, type Dispatcher, request } from "undici";
@@ -32,7 +32,7 @@ export interface SegmentHttpOptions {
   /** When the run must stop (epoch ms, `Date.now` clock): a server-asked wait past it is not waited. */
   deadlineAt?: number | undefined;
   dispatcher?: Dispatcher;
-  /** Sockets to the API: the run's concurrency. */
+  /** The run's request slots (its concurrency); the pool keeps twice as many sockets. */
   connections?: number;
 }
 
@@ -71,10 +71,12 @@ export class SegmentHttp {
   constructor(private readonly options: SegmentHttpOptions) {
     this.scope = createHash("sha256").update(options.token).digest("hex").slice(0, 12);
     this.ownsDispatcher = options.dispatcher === undefined;
-    // One connection per request in flight: fewer would queue requests inside undici, unseen.
+    // Two sockets per request slot. Fewer than one would queue requests inside undici, unseen; and a socket
+    // whose answer just came is taken again only a turn of the event loop later (undici checks that the
+    // server did not close it), so a request sent at once needs a socket that has been idle since.
     this.dispatcher =
       options.dispatcher ??
-      new Agent({ keepAliveTimeout: 10_000, connections: Math.max(1, options.connections ?? 16) });
+      new Agent({ keepAliveTimeout: 10_000, connections: 2 * Math.max(1, options.connections ?? 16) });
   }
 
   async close(): Promise<void> {
@@ -127,16 +129,35 @@ export class SegmentHttp {
     schema: S,
     opts: GetOptions,
   ): Promise<z.infer<S>> {
-    const { baseUrl, token, timeoutMs = 30_000, logger } = this.options;
-    await this.options.budget?.acquire(this.scope, opts.endpoint, this.options.signal, this.options.deadlineAt);
+    const { baseUrl, token, timeoutMs = 30_000, logger, budget } = this.options;
+    await budget?.acquire(this.scope, opts.endpoint, this.options.signal, this.options.deadlineAt);
     const qs = encodeQuery(query);
     const url = `${baseUrl.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
     const label = `Segment GET ${path}`;
     const started = performance.now();
-    let status: number;
-    let headers: Record<string, string | string[] | undefined>;
-    let text: string;
-    // One deadline for headers and body together, held by a timer (see deadline.ts).
+    let answer: RawAnswer;
+    try {
+      const send = () => this.send(url, token, opts, timeoutMs);
+      answer = await (budget ? budget.sending(send) : send());
+    } catch (error) {
+      this.options.onCall?.(opts.endpoint, "error");
+      budget?.observe(this.scope, opts.endpoint, "error");
+      throw transportError(error, label, timeoutMs, this.options.signal);
+    }
+    const { status, headers, text } = answer;
+    this.options.onCall?.(opts.endpoint, status);
+    budget?.observe(this.scope, opts.endpoint, status, headers, status === 429 ? safeJson(text) : undefined);
+    logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
+    // Parsed a turn of the event loop later. undici puts a kept-alive socket back to work one turn after
+    // its answer, so the requests that this turn's answers make room for leave at the end of the turn;
+    // when each answer was parsed and mapped at once, they waited for all of them, and a run's requests
+    // went out in lock-step waves with no request in flight between them (bench/README.md, idle share).
+    await yieldTurn();
+    return parseAnswer(label, status, headers, text, schema);
+  }
+
+  /** One request and its whole body, under one deadline for headers and body together (deadline.ts). */
+  private async send(url: string, token: string, opts: GetOptions, timeoutMs: number): Promise<RawAnswer> {
     const guard = deadline(timeoutMs, [this.options.signal]);
     try {
       const response = await request(url, {
@@ -151,27 +172,18 @@ export class SegmentHttp {
         bodyTimeout: timeoutMs,
         signal: guard.signal,
       });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await readCapped(response.body, MAX_BODY_BYTES);
-    } catch (error) {
-      this.options.onCall?.(opts.endpoint, "error");
-      this.options.budget?.observe(this.scope, opts.endpoint, "error");
-      throw transportError(error, label, timeoutMs, this.options.signal);
+      const text = await readCapped(response.body, MAX_BODY_BYTES);
+      return { status: response.statusCode, headers: response.headers, text };
     } finally {
       guard.dispose();
     }
-    this.options.onCall?.(opts.endpoint, status);
-    this.options.budget?.observe(
-      this.scope,
-      opts.endpoint,
-      status,
-      headers,
-      status === 429 ? safeJson(text) : undefined,
-    );
-    logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
-    return parseAnswer(label, status, headers, text, schema);
   }
+}
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
 }
 
 /** Reads a body up to `max` bytes; a larger one is an error, not an out-of-memory crash. */

@@ -7,6 +7,7 @@ import { type Emulators, startEmulators } from "../../src/emulator/index.js";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { FIRST_STAGE } from "../../src/plan/schedule.js";
 import { runExport } from "../../src/run/export.js";
+import { WORKERS_PER_SLOT } from "../../src/run/pipeline.js";
 import type { OwnedPoint, Sink, SinkOutcome } from "../../src/sinks/types.js";
 import { deps, exportConfig } from "../helpers/export.js";
 
@@ -141,8 +142,8 @@ describe("backpressure", () => {
     }
     const active = segment.fixture.destinations.filter((d) => d.enabled).length;
     const total = active * 10;
-    // ~10 points a job: one batch in flight (5 jobs), one held (5), one result per worker (8).
-    expect(last).toBeLessThanOrEqual(5 + 5 + 8 + 2);
+    // ~10 points a job: one batch in flight (5 jobs), one held (5), one result per worker (two per slot).
+    expect(last).toBeLessThanOrEqual(5 + 5 + WORKERS_PER_SLOT * 8 + 2);
     expect(last).toBeLessThan(total / 10);
 
     release();

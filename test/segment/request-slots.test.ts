@@ -1,0 +1,89 @@
+// The run's request slots (--concurrency) over real HTTP: how many Segment requests are in flight at
+// once, and that a slot is free again as soon as its answer is read, before the answer is parsed.
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { Agent } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { generateFixture } from "../../src/emulator/segment/fixture.js";
+import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
+import { silentLogger } from "../../src/log.js";
+import { RateBudget } from "../../src/segment/budget.js";
+import { getWorkspace, listSources } from "../../src/segment/catalog.js";
+import { SegmentHttp } from "../../src/segment/http.js";
+
+let emulator: SegmentEmulator;
+
+beforeAll(async () => {
+  emulator = await startSegmentEmulator({
+    fixture: generateFixture({ sources: 3, destinationsPerSource: 1, seed: 3 }),
+    latencyMs: 30,
+  });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+
+const client = (budget: RateBudget, dispatcher?: Agent) =>
+  new SegmentHttp({ baseUrl: emulator.url, token: emulator.token, logger: silentLogger, budget, dispatcher });
+
+/** The most requests the emulator had in flight at once, from its log. */
+function mostInFlight(requests: ReadonlyArray<{ at: number; end?: number | undefined }>): number {
+  const events = requests.flatMap((r) => [
+    [r.at, 1],
+    [r.end ?? Number.POSITIVE_INFINITY, -1],
+  ]);
+  events.sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0) || (a[1] ?? 0) - (b[1] ?? 0));
+  let now = 0;
+  let most = 0;
+  for (const [, step] of events) {
+    now += step ?? 0;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+describe("request slots", () => {
+  it("keeps --concurrency requests in flight at once over every endpoint and client of the run", async () => {
+    emulator.resetRequests();
+    const budget = new RateBudget({ concurrency: 3 });
+    const [a, b] = [client(budget), client(budget)];
+    try {
+      const reads = Array.from({ length: 12 }, (_, i) => (i % 2 ? getWorkspace(i % 4 === 1 ? a : b) : listSources(a)));
+      await Promise.all(reads);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    expect(emulator.requests).toHaveLength(12);
+    expect(mostInFlight(emulator.requests)).toBe(3);
+    expect(budget.requestsInFlight).toBe(0);
+  });
+
+  it("gives the slot back once the answer is read, and sends the request waiting for it before parsing that answer", async () => {
+    // Two sockets that have served a request already: a kept-alive socket is what a run reuses.
+    const dispatcher = new Agent({ connections: 2 });
+    const warm = client(new RateBudget({ concurrency: 2 }), dispatcher);
+    await Promise.all([getWorkspace(warm), getWorkspace(warm)]);
+    const budget = new RateBudget({ concurrency: 1 });
+    const http = client(budget, dispatcher);
+    const order: string[] = [];
+    const sent = () => order.push("request sent");
+    subscribe("undici:client:sendHeaders", sent);
+    try {
+      const parsedFirst = z.unknown().transform((data) => {
+        order.push(`first answer parsed (${budget.requestsInFlight} in flight)`);
+        return data;
+      });
+      await Promise.all([
+        http.get("/", {}, parsedFirst, { endpoint: "workspace" }),
+        http.get("/", {}, z.unknown(), { endpoint: "workspace" }),
+      ]);
+    } finally {
+      unsubscribe("undici:client:sendHeaders", sent);
+      await http.close();
+      await dispatcher.close();
+    }
+    // One slot: the second request waits for the first answer; it leaves before that answer is parsed
+    // (parsing at once held back every request freed in the same turn of the event loop).
+    expect(order).toEqual(["request sent", "request sent", "first answer parsed (1 in flight)"]);
+  });
+});
