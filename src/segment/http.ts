@@ -71,9 +71,9 @@ export class SegmentHttp {
   constructor(private readonly options: SegmentHttpOptions) {
     this.scope = createHash("sha256").update(options.token).digest("hex").slice(0, 12);
     this.ownsDispatcher = options.dispatcher === undefined;
-    // Two sockets per request slot. Fewer than one would queue requests inside undici, unseen; and a socket
-    // whose answer just came is taken again only a turn of the event loop later (undici checks that the
-    // server did not close it), so a request sent at once needs a socket that has been idle since.
+    // Two sockets per request slot. Fewer than one per slot would queue requests inside undici, unseen; and
+    // a socket whose answer just came is taken again only a turn of the event loop later (undici checks
+    // that the server did not close it), so a request sent at once needs a socket idle since before.
     this.dispatcher =
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 10_000, connections: 2 * Math.max(1, options.connections ?? 16) });
