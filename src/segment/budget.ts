@@ -3,8 +3,8 @@
 // - everything else paced by what Segment says: `X-RateLimit-Remaining` / `X-RateLimit-Reset` on each
 //   answer, and a 429's `Retry-After` / `msBeforeNext` / reset, which pauses every request to that
 //   endpoint, not only the one that got it. No guessed fixed limit for undocumented endpoints.
-// - `--concurrency` requests in flight at once, run-wide (p-limit): a slot is held while a request and
-//   its answer's body are on the wire, not while the answer is parsed and mapped.
+// - `--concurrency` requests in flight at once, run-wide (p-limit): a slot is taken before a request is
+//   paced and given back once its answer's body is read, not held while the answer is parsed and mapped.
 // State is per (token, endpoint): Segment limits each token, and some endpoints separately.
 import { setTimeout as sleep } from "node:timers/promises";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -32,6 +32,8 @@ interface EndpointState {
   inFlight: number;
   /** Serialises pacing decisions so concurrent callers don't all pass the same check. */
   queue: Promise<void>;
+  /** Callers in `queue` (`tryAcquire` passes none of them). */
+  queued: number;
   throttled?: () => Promise<unknown>;
 }
 
@@ -52,7 +54,7 @@ export class RateBudget {
     this.slots = pLimit(Math.max(1, options.concurrency));
   }
 
-  /** Runs `send` (one request, until its body is read) in one of the run's `concurrency` request slots. */
+  /** Runs `send` (pacing, then one request until its body is read) in one of the run's `concurrency` slots. */
   sending<T>(send: () => Promise<T>): Promise<T> {
     return this.slots(send);
   }
@@ -65,7 +67,7 @@ export class RateBudget {
   private state(key: string, endpoint: string): EndpointState {
     let s = this.states.get(key);
     if (!s) {
-      s = { pausedUntil: 0, inFlight: 0, queue: Promise.resolve() };
+      s = { pausedUntil: 0, inFlight: 0, queue: Promise.resolve(), queued: 0 };
       const limit = { ...DOCUMENTED_LIMITS, ...this.options.perMinute }[endpoint];
       if (limit !== undefined) {
         s.throttled = pThrottle({ limit, interval: this.options.fixedWindowMs ?? 60_000, strict: true })(
@@ -80,11 +82,27 @@ export class RateBudget {
   /** Waits until a request to `endpoint` fits the budget; `scope` separates tokens. */
   async acquire(scope: string, endpoint: string, signal?: AbortSignal, deadlineAt?: number): Promise<void> {
     const s = this.state(`${scope} ${endpoint}`, endpoint);
+    s.queued += 1;
     const turn = s.queue.then(() => this.wait(s, endpoint, signal, deadlineAt));
     // A failed wait (aborted) must not block the callers queued behind it.
     s.queue = turn.catch(() => undefined);
-    await turn;
+    try {
+      await turn;
+    } finally {
+      s.queued -= 1;
+    }
     s.inFlight += 1;
+  }
+
+  /**
+   * `acquire` decided at once, with no turn of the event loop in between, when nothing holds the request
+   * back (no fixed limit, no pause, allowance left, no caller queued before it); false: call `acquire`.
+   */
+  tryAcquire(scope: string, endpoint: string): boolean {
+    const s = this.state(`${scope} ${endpoint}`, endpoint);
+    if (s.throttled || s.queued > 0 || this.holdMs(s, this.clock()) > 0) return false;
+    s.inFlight += 1;
+    return true;
   }
 
   private async wait(s: EndpointState, endpoint: string, signal?: AbortSignal, deadlineAt?: number): Promise<void> {
@@ -93,26 +111,28 @@ export class RateBudget {
     if (s.throttled) await s.throttled();
     for (;;) {
       const now = this.clock();
-      if (s.pausedUntil > now) {
-        await sleep(boundedWait(s.pausedUntil - now, deadlineAt, label, now), undefined, { signal });
-        continue;
-      }
-      if (s.allowance !== undefined && s.resetAt !== undefined) {
-        if (now >= s.resetAt) {
-          // A new window: Segment tells us its size with the next answer.
-          s.allowance = undefined;
-          s.resetAt = undefined;
-        } else if (s.allowance <= 0) {
-          // Used up: wait for the window to reset rather than run into 429s. (Spreading the last
-          // requests over the window was tried: it costs a whole window at the end of a run.)
-          await sleep(boundedWait(s.resetAt - now + 25, deadlineAt, label, now), undefined, { signal });
-          continue;
-        }
-        if (s.allowance !== undefined) s.allowance -= 1;
-      }
-      this.waitedMs += this.clock() - started;
-      return;
+      const hold = this.holdMs(s, now);
+      if (hold === 0) break;
+      await sleep(boundedWait(hold, deadlineAt, label, now), undefined, { signal });
     }
+    this.waitedMs += this.clock() - started;
+  }
+
+  /** How long `s` holds a request back now, in ms; 0: it may go, and it has taken its allowance. */
+  private holdMs(s: EndpointState, now: number): number {
+    if (s.pausedUntil > now) return s.pausedUntil - now;
+    if (s.allowance === undefined || s.resetAt === undefined) return 0;
+    if (now >= s.resetAt) {
+      // A new window: Segment tells us its size with the next answer.
+      s.allowance = undefined;
+      s.resetAt = undefined;
+      return 0;
+    }
+    // Used up: wait for the window to reset rather than run into 429s. (Spreading the last requests over
+    // the window was tried: it costs a whole window at the end of a run.)
+    if (s.allowance <= 0) return s.resetAt - now + 25;
+    s.allowance -= 1;
+    return 0;
   }
 
   /** Learns from one answer: remaining allowance, window reset, or a 429's pause. */

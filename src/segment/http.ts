@@ -71,9 +71,10 @@ export class SegmentHttp {
   constructor(private readonly options: SegmentHttpOptions) {
     this.scope = createHash("sha256").update(options.token).digest("hex").slice(0, 12);
     this.ownsDispatcher = options.dispatcher === undefined;
-    // Two sockets per request slot. Fewer than one per slot would queue requests inside undici, unseen; and
-    // a socket whose answer just came is taken again only a turn of the event loop later (undici checks
-    // that the server did not close it), so a request sent at once needs a socket idle since before.
+    // Two sockets per request slot. Fewer than one per slot would queue requests inside undici, unseen. And
+    // undici writes to a kept-alive socket at the end of a turn of the event loop (once it has checked that
+    // the server did not close it), to a socket whose answer just came a turn later still: a spare socket
+    // lets a request that an answer made room for leave in that answer's turn.
     this.dispatcher =
       options.dispatcher ??
       new Agent({ keepAliveTimeout: 10_000, connections: 2 * Math.max(1, options.connections ?? 16) });
@@ -129,25 +130,27 @@ export class SegmentHttp {
     schema: S,
     opts: GetOptions,
   ): Promise<z.infer<S>> {
-    const { baseUrl, token, timeoutMs = 30_000, logger, budget } = this.options;
-    await budget?.acquire(this.scope, opts.endpoint, this.options.signal, this.options.deadlineAt);
+    const { baseUrl, timeoutMs = 30_000, logger, budget, signal } = this.options;
     const qs = encodeQuery(query);
     const url = `${baseUrl.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
     const label = `Segment GET ${path}`;
-    const started = performance.now();
-    let answer: RawAnswer;
-    try {
-      const send = () => this.send(url, token, opts, timeoutMs);
-      answer = await (budget ? budget.sending(send) : send());
-    } catch (error) {
-      this.options.onCall?.(opts.endpoint, "error");
-      budget?.observe(this.scope, opts.endpoint, "error");
-      throw transportError(error, label, timeoutMs, this.options.signal);
-    }
-    const { status, headers, text } = answer;
-    this.options.onCall?.(opts.endpoint, status);
-    budget?.observe(this.scope, opts.endpoint, status, headers, status === 429 ? safeJson(text) : undefined);
-    logger.debug({ endpoint: opts.endpoint, status, ms: Math.round(performance.now() - started) }, "Segment call");
+    // Paced once it holds a slot: a request the budget lets through leaves at once, so a 429's pause or a
+    // fixed limit also holds the requests that were waiting for a slot (paced first, they went out after).
+    // Most pass at once and synchronously, so the request a freed slot lets go leaves in the turn of the
+    // answer that freed it, ahead of that answer's parsing (below).
+    const paced = async (): Promise<RawAnswer> => {
+      if (budget && !budget.tryAcquire(this.scope, opts.endpoint)) {
+        await budget.acquire(this.scope, opts.endpoint, signal, this.options.deadlineAt);
+      }
+      // Stopped while it waited: never sent, so not a call.
+      if (signal?.aborted) {
+        budget?.observe(this.scope, opts.endpoint, "error");
+        throw new UpstreamError(`${label} stopped: ${stopReason(signal)}`, { retryable: false });
+      }
+      return this.send(url, opts, timeoutMs, label);
+    };
+    const { status, headers, text, ms } = await (budget ? budget.sending(paced) : paced());
+    logger.debug({ endpoint: opts.endpoint, status, ms }, "Segment call");
     // Parsed a turn of the event loop later. undici puts a kept-alive socket back to work one turn after
     // its answer, so the requests that this turn's answers make room for leave at the end of the turn;
     // when each answer was parsed and mapped at once, they waited for all of them, and a run's requests
@@ -156,9 +159,15 @@ export class SegmentHttp {
     return parseAnswer(label, status, headers, text, schema);
   }
 
-  /** One request and its whole body, under one deadline for headers and body together (deadline.ts). */
-  private async send(url: string, token: string, opts: GetOptions, timeoutMs: number): Promise<RawAnswer> {
-    const guard = deadline(timeoutMs, [this.options.signal]);
+  /**
+   * One request and its whole body, under one deadline for headers and body together (deadline.ts).
+   * Each outcome is one call for the self-metrics and one observation for the budget.
+   */
+  private async send(url: string, opts: GetOptions, timeoutMs: number, label: string): Promise<RawAnswer> {
+    const { token, budget, signal } = this.options;
+    const started = performance.now();
+    const guard = deadline(timeoutMs, [signal]);
+    let answer: RawAnswer;
     try {
       const response = await request(url, {
         method: "GET",
@@ -173,10 +182,19 @@ export class SegmentHttp {
         signal: guard.signal,
       });
       const text = await readCapped(response.body, MAX_BODY_BYTES);
-      return { status: response.statusCode, headers: response.headers, text };
+      answer = { status: response.statusCode, headers: response.headers, text, ms: 0 };
+    } catch (error) {
+      this.options.onCall?.(opts.endpoint, "error");
+      budget?.observe(this.scope, opts.endpoint, "error");
+      throw transportError(error, label, timeoutMs, signal);
     } finally {
       guard.dispose();
     }
+    answer.ms = Math.round(performance.now() - started);
+    const { status, headers, text } = answer;
+    this.options.onCall?.(opts.endpoint, status);
+    budget?.observe(this.scope, opts.endpoint, status, headers, status === 429 ? safeJson(text) : undefined);
+    return answer;
   }
 }
 
@@ -184,6 +202,8 @@ interface RawAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** Time on the wire. */
+  ms: number;
 }
 
 /** Reads a body up to `max` bytes; a larger one is an error, not an out-of-memory crash. */

@@ -92,6 +92,24 @@ describe("RateBudget", () => {
     expect(performance.now() - started).toBeLessThan(2_200);
   });
 
+  it("passes a request at once only when nothing holds it back", () => {
+    const budget = new RateBudget({ concurrency: 4 });
+    // Nothing known yet: it passes.
+    expect(budget.tryAcquire("t", "x")).toBe(true);
+    const reset = new Date(Math.ceil((Date.now() + 5_000) / 1000) * 1000).toUTCString();
+    budget.observe("t", "x", 200, { "x-ratelimit-remaining": "1", "x-ratelimit-reset": reset });
+    // One left in the window: it takes it; the next one must wait for the reset (acquire).
+    expect(budget.tryAcquire("t", "x")).toBe(true);
+    expect(budget.tryAcquire("t", "x")).toBe(false);
+    // A 429's pause, and a fixed limit's throttle, go through acquire too.
+    expect(budget.tryAcquire("t", "y")).toBe(true);
+    budget.observe("t", "y", 429, { "retry-after": "1" });
+    expect(budget.tryAcquire("t", "y")).toBe(false);
+    expect(budget.tryAcquire("t", "events-volume")).toBe(false);
+    // Other tokens are not held back.
+    expect(budget.tryAcquire("u", "y")).toBe(true);
+  });
+
   it("a stopped run does not wait", async () => {
     const budget = new RateBudget({ concurrency: 1 });
     await budget.acquire("t", "x");

@@ -12,11 +12,14 @@ import { getWorkspace, listSources } from "../../src/segment/catalog.js";
 import { SegmentHttp } from "../../src/segment/http.js";
 
 let emulator: SegmentEmulator;
+/** What an injected 429 asks to wait (its `msBeforeNext`). */
+const PAUSE_MS = 400;
 
 beforeAll(async () => {
   emulator = await startSegmentEmulator({
     fixture: generateFixture({ sources: 3, destinationsPerSource: 1, seed: 3 }),
     latencyMs: 30,
+    faultRetryMs: PAUSE_MS,
   });
 });
 afterAll(async () => {
@@ -24,7 +27,14 @@ afterAll(async () => {
 });
 
 const client = (budget: RateBudget, dispatcher?: Agent) =>
-  new SegmentHttp({ baseUrl: emulator.url, token: emulator.token, logger: silentLogger, budget, dispatcher });
+  new SegmentHttp({
+    baseUrl: emulator.url,
+    token: emulator.token,
+    logger: silentLogger,
+    budget,
+    dispatcher,
+    minBackoffMs: 10,
+  });
 
 /** The most requests the emulator had in flight at once, from its log. */
 function mostInFlight(requests: ReadonlyArray<{ at: number; end?: number | undefined }>): number {
@@ -85,5 +95,21 @@ describe("request slots", () => {
     // One slot: the second request waits for the first answer; it leaves before that answer is parsed
     // (parsing at once held back every request freed in the same turn of the event loop).
     expect(order).toEqual(["request sent", "request sent", "first answer parsed (1 in flight)"]);
+  });
+
+  it("a 429 pauses the requests that were waiting for a slot, not only later ones", async () => {
+    emulator.resetRequests();
+    emulator.faults.queue("429-ms-before-next", 1, "workspace");
+    const http = client(new RateBudget({ concurrency: 1 }));
+    try {
+      await Promise.all([getWorkspace(http), getWorkspace(http), getWorkspace(http)]);
+    } finally {
+      await http.close();
+    }
+    const [throttled, ...after] = emulator.requests;
+    expect(throttled?.status).toBe(429);
+    // The two that queued behind it and its own retry: each sent once the pause was over, each answered.
+    expect(after.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (const r of after) expect(r.at - (throttled?.end ?? 0)).toBeGreaterThanOrEqual(PAUSE_MS - 50);
   });
 });
