@@ -142,10 +142,10 @@ export class SegmentHttp {
       if (budget && !budget.tryAcquire(this.scope, opts.endpoint)) {
         await budget.acquire(this.scope, opts.endpoint, signal, this.options.deadlineAt);
       }
-      // Stopped while it waited: never sent, so not a call.
+      // Stopped while it waited: never sent, so not a call (`get` words the stop).
       if (signal?.aborted) {
         budget?.observe(this.scope, opts.endpoint, "error");
-        throw new UpstreamError(`${label} stopped: ${stopReason(signal)}`, { retryable: false });
+        signal.throwIfAborted();
       }
       return this.send(url, opts, timeoutMs, label);
     };
@@ -182,7 +182,12 @@ export class SegmentHttp {
         signal: guard.signal,
       });
       const text = await readCapped(response.body, MAX_BODY_BYTES);
-      answer = { status: response.statusCode, headers: response.headers, text, ms: 0 };
+      answer = {
+        status: response.statusCode,
+        headers: response.headers,
+        text,
+        ms: Math.round(performance.now() - started),
+      };
     } catch (error) {
       this.options.onCall?.(opts.endpoint, "error");
       budget?.observe(this.scope, opts.endpoint, "error");
@@ -190,7 +195,6 @@ export class SegmentHttp {
     } finally {
       guard.dispose();
     }
-    answer.ms = Math.round(performance.now() - started);
     const { status, headers, text } = answer;
     this.options.onCall?.(opts.endpoint, status);
     budget?.observe(this.scope, opts.endpoint, status, headers, status === 429 ? safeJson(text) : undefined);

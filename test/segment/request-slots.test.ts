@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { generateFixture } from "../../src/emulator/segment/fixture.js";
 import { type SegmentEmulator, startSegmentEmulator } from "../../src/emulator/segment/server.js";
+import { UpstreamError } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { RateBudget } from "../../src/segment/budget.js";
 import { getWorkspace, listSources } from "../../src/segment/catalog.js";
@@ -111,5 +112,32 @@ describe("request slots", () => {
     // The two that queued behind it and its own retry: each sent once the pause was over, each answered.
     expect(after.map((r) => r.status)).toEqual([200, 200, 200]);
     for (const r of after) expect(r.at - (throttled?.end ?? 0)).toBeGreaterThanOrEqual(PAUSE_MS - 50);
+  });
+
+  it("a request stopped while it waited for a slot is not sent, not counted as a call, and says it stopped", async () => {
+    emulator.resetRequests();
+    const stop = new AbortController();
+    const calls: string[] = [];
+    const http = new SegmentHttp({
+      baseUrl: emulator.url,
+      token: emulator.token,
+      logger: silentLogger,
+      budget: new RateBudget({ concurrency: 1 }),
+      signal: stop.signal,
+      onCall: (endpoint, status) => calls.push(`${endpoint} ${status}`),
+    });
+    try {
+      const reads = [getWorkspace(http), getWorkspace(http)].map((p) => p.catch((e: unknown) => e));
+      setTimeout(() => stop.abort(new Error("halted by the test")), 10);
+      const [first, second] = await Promise.all(reads);
+      expect(first).toBeInstanceOf(UpstreamError);
+      expect(second).toBeInstanceOf(UpstreamError);
+      expect((second as Error).message).toBe("Segment GET / stopped: halted by the test");
+    } finally {
+      await http.close();
+    }
+    // Only the first was on the wire (and aborted there).
+    expect(emulator.requests).toHaveLength(1);
+    expect(calls).toEqual(["workspace error"]);
   });
 });
